@@ -1,0 +1,19 @@
+// Every side effect a journey performs. Workflows import this module by type only.
+import type { ChannelProviders } from '../src/channels/provider';
+import type { Db } from '../src/db';
+import { createConversionActivities } from './conversions';
+import { createMessageActivities } from './messages';
+import { createOrderActivities } from './orders';
+
+export interface ActivityDeps {
+  db: Db;
+  providers: ChannelProviders;
+}
+
+export function createActivities(deps: ActivityDeps) {
+  return {
+    ...createOrderActivities(deps),
+    ...createMessageActivities(deps),
+    ...createConversionActivities(deps),
+  };
+}

@@ -1,0 +1,32 @@
+// The Express application, built in one place and exported for tests; src/main.ts listens.
+import type { Client, Connection } from '@temporalio/client';
+import express from 'express';
+import type { Config } from '../config';
+import type { Db } from '../db';
+import { requireApiKey } from './auth';
+import { customersRouter } from './customers/router';
+import { errorHandler, notFound } from './errors';
+import { eventsRouter } from './events/router';
+import { healthRouter } from './health/router';
+
+export interface AppDeps {
+  db: Db;
+  connection: Connection;
+  client: Client;
+  config: Config;
+  apiKeys: readonly string[];
+}
+
+export function createApp(deps: AppDeps): express.Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('query parser', 'simple');
+  app.use(healthRouter(deps));
+  app.use('/v1', requireApiKey(deps.apiKeys));
+  app.use(express.json({ limit: '5mb' }));
+  app.use(eventsRouter(deps));
+  app.use(customersRouter(deps));
+  app.use(notFound);
+  app.use(errorHandler);
+  return app;
+}

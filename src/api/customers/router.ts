@@ -1,0 +1,34 @@
+import type { Client } from '@temporalio/client';
+import { Router } from 'express';
+import type { Db } from '../../db';
+import { parseOrThrow } from '../errors';
+import { idSchema } from '../schemas';
+import { customerProfileSchema, messagesQuerySchema } from './schema';
+import { getCustomer, listJourneys, listMessages, upsertCustomer } from './service';
+
+export function customersRouter({ db, client }: { db: Db; client: Client }): Router {
+  const router = Router();
+  const customerId = (params: Record<string, string>) => parseOrThrow(idSchema, params.id, ['id']);
+
+  router.put('/v1/customers/:id', async (req, res) => {
+    const id = customerId(req.params);
+    const profile = parseOrThrow(customerProfileSchema, req.body ?? {});
+    const { created, customer } = await upsertCustomer(db, id, profile);
+    res.status(created ? 201 : 200).json(customer);
+  });
+
+  router.get('/v1/customers/:id', async (req, res) => {
+    res.json(await getCustomer(db, customerId(req.params)));
+  });
+
+  router.get('/v1/customers/:id/messages', async (req, res) => {
+    const query = parseOrThrow(messagesQuerySchema, req.query);
+    res.json({ messages: await listMessages(db, customerId(req.params), query) });
+  });
+
+  router.get('/v1/customers/:id/journeys', async (req, res) => {
+    res.json({ journeys: await listJourneys(db, client, customerId(req.params)) });
+  });
+
+  return router;
+}

@@ -1,0 +1,115 @@
+import type { Client } from '@temporalio/client';
+import { stateQuery, type JourneyState } from '../../../workflows/definitions';
+import type { Db } from '../../db';
+import { parseJsonObject } from '../../db';
+import { ApiError } from '../errors';
+import type { CustomerProfileInput } from './schema';
+
+export async function upsertCustomer(db: Db, id: string, input: CustomerProfileInput) {
+  const now = new Date();
+  const existed = (await db.customer.count({ where: { id } })) > 0;
+  const profile = {
+    email: input.email,
+    phone: input.phone,
+    name: input.name,
+    locale: input.locale,
+    timezone: input.timezone,
+    ...(input.attributes ? { attributes: JSON.stringify(input.attributes) } : {}),
+  };
+  await db.$transaction(async (tx) => {
+    await tx.customer.upsert({ where: { id }, create: { id, ...profile }, update: profile });
+    for (const consent of input.consents ?? []) {
+      const state = consent.granted ? { granted: true, grantedAt: now, revokedAt: null } : { granted: false, revokedAt: now };
+      await tx.consent.upsert({
+        where: { customerId_channel_purpose: { customerId: id, channel: consent.channel, purpose: consent.purpose } },
+        create: { customerId: id, channel: consent.channel, purpose: consent.purpose, nightTime: consent.nightTime ?? false, ...state },
+        update: { ...(consent.nightTime === undefined ? {} : { nightTime: consent.nightTime }), ...state },
+      });
+    }
+  });
+  return { created: !existed, customer: await getCustomer(db, id) };
+}
+
+export async function getCustomer(db: Db, id: string) {
+  const customer = await db.customer.findUnique({ where: { id }, include: { consents: { orderBy: [{ channel: 'asc' }, { purpose: 'asc' }] } } });
+  if (!customer) throw new ApiError(404, 'not_found', `no customer with id "${id}"`);
+  const orders = await db.order.aggregate({ where: { customerId: id }, _count: true, _sum: { total: true }, _max: { occurredAt: true } });
+  return {
+    id: customer.id,
+    email: customer.email,
+    phone: customer.phone,
+    name: customer.name,
+    locale: customer.locale,
+    timezone: customer.timezone,
+    attributes: parseJsonObject(customer.attributes),
+    consents: customer.consents.map((c) => ({
+      channel: c.channel,
+      purpose: c.purpose,
+      nightTime: c.nightTime,
+      granted: c.granted,
+      grantedAt: c.grantedAt,
+      revokedAt: c.revokedAt,
+    })),
+    orders: { count: orders._count, revenue: orders._sum.total ?? 0, lastOrderAt: orders._max.occurredAt },
+    createdAt: customer.createdAt,
+    updatedAt: customer.updatedAt,
+  };
+}
+
+async function requireCustomer(db: Db, id: string) {
+  if ((await db.customer.count({ where: { id } })) === 0) throw new ApiError(404, 'not_found', `no customer with id "${id}"`);
+}
+
+export async function listMessages(db: Db, customerId: string, options: { limit: number; status?: string }) {
+  await requireCustomer(db, customerId);
+  const messages = await db.message.findMany({
+    where: { customerId, ...(options.status ? { status: options.status } : {}) },
+    orderBy: { createdAt: 'desc' },
+    take: options.limit,
+  });
+  return messages.map((m) => ({
+    id: m.id,
+    journey: m.journey,
+    workflowId: m.workflowId,
+    step: m.step,
+    channel: m.channel,
+    recipient: m.recipient,
+    purpose: m.purpose,
+    status: m.status,
+    reason: m.reason,
+    content: m.content,
+    provider: m.provider,
+    providerMessageId: m.providerMessageId,
+    cost: m.cost,
+    createdAt: m.createdAt,
+    sentAt: m.sentAt,
+  }));
+}
+
+/** The customer's journeys from Temporal visibility, each with its `state` query answer. */
+export async function listJourneys(db: Db, client: Client, customerId: string, limit = 100) {
+  await requireCustomer(db, customerId);
+  const journeys = [];
+  // The id is restricted to [\w.@:+-] by the route's validation, so it cannot break the query.
+  for await (const execution of client.workflow.list({ query: `CustomerId = "${customerId}"`, pageSize: limit })) {
+    let state: JourneyState | null = null;
+    let stateError: string | undefined;
+    try {
+      state = await client.workflow.getHandle(execution.workflowId, execution.runId).query(stateQuery);
+    } catch (error) {
+      stateError = (error as Error).message;
+    }
+    journeys.push({
+      workflowId: execution.workflowId,
+      runId: execution.runId,
+      journey: execution.searchAttributes?.Journey?.[0] ?? null,
+      status: execution.status.name,
+      startedAt: execution.startTime,
+      closedAt: execution.closeTime ?? null,
+      state,
+      ...(stateError ? { stateError } : {}),
+    });
+    if (journeys.length >= limit) break;
+  }
+  return journeys;
+}

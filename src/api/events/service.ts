@@ -1,0 +1,109 @@
+// Stores events exactly once (by idempotency key), keeps orders in step, then routes
+// each new event to its journeys.
+import { randomUUID } from 'node:crypto';
+import type { Client } from '@temporalio/client';
+import type { JourneyEvent } from '../../../workflows/definitions';
+import type { Config } from '../../config';
+import type { Db } from '../../db';
+import { parseJsonObject } from '../../db';
+import { routeEvent } from '../../routing/route-event';
+import { ApiError } from '../errors';
+import type { EventInput } from './schema';
+
+export interface IngestDeps {
+  db: Db;
+  client: Client;
+  config: Config;
+}
+
+export interface IngestResult {
+  accepted: number;
+  duplicates: number;
+}
+
+type StoredEvent = { journeyEvent: JourneyEvent; routed: boolean; duplicate: boolean };
+
+export async function ingestEvents(deps: IngestDeps, events: EventInput[]): Promise<IngestResult> {
+  const result: IngestResult = { accepted: 0, duplicates: 0 };
+  for (const input of events) {
+    const stored = await storeEvent(deps.db, input);
+    if (stored.duplicate) result.duplicates += 1;
+    else result.accepted += 1;
+    // A duplicate whose first delivery failed (Temporal was down) is routed now: journeys
+    // ignore an event id they have already seen, so re-delivery is safe.
+    if (!stored.routed) {
+      try {
+        await routeEvent(deps.client, deps.config, stored.journeyEvent);
+      } catch (error) {
+        throw new ApiError(
+          503,
+          'journeys_unavailable',
+          `event ${stored.journeyEvent.id} is stored but could not reach its journeys (${(error as Error).message}); ` +
+            'resend the same event ids to retry delivery',
+        );
+      }
+      await deps.db.event.update({ where: { idempotencyKey: stored.journeyEvent.id }, data: { routedAt: new Date() } });
+    }
+  }
+  return result;
+}
+
+async function storeEvent(db: Db, input: EventInput): Promise<StoredEvent> {
+  const idempotencyKey = input.id ?? randomUUID();
+  const existing = await db.event.findUnique({ where: { idempotencyKey } });
+  if (existing) return { journeyEvent: toJourneyEvent(existing), routed: existing.routedAt !== null, duplicate: true };
+
+  const occurredAt = input.occurredAt ? new Date(input.occurredAt) : new Date();
+  try {
+    const created = await db.$transaction(async (tx) => {
+      if (input.customerId) {
+        await tx.customer.upsert({ where: { id: input.customerId }, create: { id: input.customerId }, update: {} });
+      }
+      if (input.type === 'order_completed' && input.customerId) {
+        const order = input.properties as { orderId: string; total: number; currency: string; items: { productId: string; name?: string; quantity: number; price: number }[] };
+        const known = await tx.order.findUnique({ where: { id: order.orderId } });
+        if (!known) {
+          await tx.order.create({
+            data: {
+              id: order.orderId,
+              customerId: input.customerId,
+              total: order.total,
+              currency: order.currency,
+              occurredAt,
+              items: { create: order.items.map((item) => ({ productId: item.productId, name: item.name, quantity: item.quantity, price: item.price })) },
+            },
+          });
+        }
+      }
+      return tx.event.create({
+        data: {
+          idempotencyKey,
+          type: input.type,
+          customerId: input.customerId,
+          anonymousId: input.anonymousId,
+          occurredAt,
+          properties: JSON.stringify(input.properties),
+        },
+      });
+    });
+    return { journeyEvent: toJourneyEvent(created), routed: false, duplicate: false };
+  } catch (error) {
+    // Two requests raced with the same id: the other one stored it.
+    if ((error as { code?: string }).code === 'P2002') {
+      const winner = await db.event.findUniqueOrThrow({ where: { idempotencyKey } });
+      return { journeyEvent: toJourneyEvent(winner), routed: true, duplicate: true };
+    }
+    throw error;
+  }
+}
+
+function toJourneyEvent(row: { idempotencyKey: string; type: string; customerId: string | null; anonymousId: string | null; occurredAt: Date; properties: string }): JourneyEvent {
+  return {
+    id: row.idempotencyKey,
+    type: row.type,
+    ...(row.customerId ? { customerId: row.customerId } : {}),
+    ...(row.anonymousId ? { anonymousId: row.anonymousId } : {}),
+    occurredAt: row.occurredAt.toISOString(),
+    properties: parseJsonObject(row.properties),
+  };
+}

@@ -1,0 +1,108 @@
+// All configuration is read once from the environment and validated here; a bad value
+// stops start-up with a message naming the variable.
+import path from 'node:path';
+import ms from 'ms';
+import { z } from 'zod';
+
+/** A duration such as `30m`, `24h`, `3d`, `10s` or `500ms`, parsed to milliseconds. */
+const duration = z
+  .string()
+  .trim()
+  .transform((value, ctx) => {
+    const parsed = /^\d+(\.\d+)?\s*(ms|s|m|h|d|w)$/i.test(value) ? ms(value as ms.StringValue) : undefined;
+    if (parsed === undefined || !Number.isFinite(parsed) || parsed <= 0) {
+      ctx.addIssue({ code: 'custom', message: `expected a positive duration like 30m, 24h or 3d, got "${value}"` });
+      return z.NEVER;
+    }
+    return parsed;
+  });
+
+const port = z.coerce.number().int().min(1).max(65535);
+const count = z.coerce.number().int().min(0);
+
+const channel = z.enum(['email', 'sms', 'push', 'kakao', 'onsite']);
+const channelList = z
+  .string()
+  .transform((value) => value.split(',').map((part) => part.trim()).filter(Boolean))
+  .pipe(z.array(channel).min(1, 'name at least one channel'));
+
+const envSchema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  PORT: port.default(3000),
+  HOST: z.string().min(1).default('0.0.0.0'),
+  DATA_DIR: z.string().min(1).default('.data'),
+  DATABASE_URL: z
+    .string()
+    .regex(/^file:.+/, 'expected a SQLite URL like file:/path/to/crm.db (PostgreSQL is not supported yet)')
+    .optional(),
+  API_KEYS: z
+    .string()
+    .transform((value) => value.split(',').map((key) => key.trim()).filter(Boolean))
+    .pipe(z.array(z.string().min(16, 'each API key needs at least 16 characters')))
+    .optional(),
+  TEMPORAL_ADDRESS: z
+    .string()
+    .regex(/^[^\s:]+:\d+$/, 'expected host:port, for example temporal.internal:7233')
+    .optional(),
+  TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
+  TEMPORAL_DEV_PORT: port.default(7233),
+  TEMPORAL_UI_PORT: port.default(8233),
+  TEMPORAL_CLI_PATH: z.string().min(1).optional(),
+  TEMPORAL_TASK_QUEUE: z.string().min(1).default('crm-journeys'),
+  LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+
+  CART_REMINDER_DELAY: duration.default(ms('24h')),
+  CART_REMINDER_MIN_ORDERS: count.default(1),
+  CART_REMINDER_WINDOW: duration.default(ms('3d')),
+  CART_REMINDER_CHANNELS: channelList.default(['kakao', 'sms', 'email']),
+});
+
+export type Config = ReturnType<typeof loadConfig>;
+export type Channel = z.infer<typeof channel>;
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((problem) => `  - ${problem}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Reads and validates the environment. Throws ConfigError naming every bad variable. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
+  // An empty variable means "not set", as in most shells' `VAR= npm start`.
+  const present = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value !== ''));
+  const parsed = envSchema.safeParse(present);
+  if (!parsed.success) {
+    throw new ConfigError(
+      parsed.error.issues.map((issue) => `${issue.path.join('.') || '(environment)'}: ${issue.message}`),
+    );
+  }
+  const raw = parsed.data;
+  const dataDir = path.resolve(raw.DATA_DIR);
+  return {
+    env: raw.NODE_ENV,
+    port: raw.PORT,
+    host: raw.HOST,
+    dataDir,
+    databaseUrl: raw.DATABASE_URL ?? `file:${path.join(dataDir, 'crm.db')}`,
+    apiKeys: raw.API_KEYS,
+    logLevel: raw.LOG_LEVEL,
+    temporal: {
+      /** Unset: start the embedded dev server. */
+      address: raw.TEMPORAL_ADDRESS,
+      namespace: raw.TEMPORAL_NAMESPACE,
+      devPort: raw.TEMPORAL_DEV_PORT,
+      uiPort: raw.TEMPORAL_UI_PORT,
+      cliPath: raw.TEMPORAL_CLI_PATH,
+      taskQueue: raw.TEMPORAL_TASK_QUEUE,
+    },
+    journeys: {
+      cartReminder: {
+        delayMs: raw.CART_REMINDER_DELAY,
+        minOrders: raw.CART_REMINDER_MIN_ORDERS,
+        windowMs: raw.CART_REMINDER_WINDOW,
+        channels: raw.CART_REMINDER_CHANNELS,
+      },
+    },
+  };
+}

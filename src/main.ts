@@ -1,0 +1,123 @@
+// `npm start`: the whole product on one machine — embedded Temporal dev server (unless
+// TEMPORAL_ADDRESS), migrated SQLite database, worker and API. `--only=api` or
+// `--only=worker` runs one role, for the production shape (see docker-compose.yml).
+import type { Server } from 'node:http';
+import { NativeConnection, type Worker } from '@temporalio/worker';
+import { createApp } from './api/app';
+import { ConfigError, loadConfig } from './config';
+import { createDb, migrateDatabase } from './db';
+import { developmentApiKey } from './dev-api-key';
+import { connectTemporal } from './temporal/connection';
+import { startDevServer, type DevServer } from './temporal/dev-server';
+import { createJourneyWorker } from './worker';
+
+type Role = 'api' | 'worker';
+
+function parseRoles(argv: string[]): Role[] {
+  const only = argv.find((arg) => arg.startsWith('--only='))?.slice('--only='.length);
+  if (!only) return ['api', 'worker'];
+  if (only !== 'api' && only !== 'worker') throw new ConfigError([`--only: expected api or worker, got "${only}"`]);
+  return [only];
+}
+
+/** Stops what has started, newest first (API, worker, connections, database, dev server). */
+const cleanup: (() => Promise<unknown>)[] = [];
+let stopping = false;
+
+async function stopAll(): Promise<void> {
+  for (const step of cleanup.splice(0).reverse()) {
+    await step().catch((error: unknown) => console.error('shutdown step failed:', error));
+  }
+}
+
+async function shutdown(reason: string, exitCode = 0): Promise<void> {
+  if (stopping) {
+    console.log('Forced exit.');
+    process.exit(1);
+  }
+  stopping = true;
+  console.log(`\n${reason}: stopping (press Ctrl-C again to force)…`);
+  await stopAll();
+  console.log('Stopped.');
+  process.exit(exitCode);
+}
+
+async function main() {
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  const config = loadConfig();
+  const roles = parseRoles(process.argv.slice(2));
+
+  let address = config.temporal.address;
+  let devServer: DevServer | undefined;
+  if (!address) {
+    if (roles.length === 1) throw new ConfigError(['TEMPORAL_ADDRESS: required with --only (separate processes need a shared Temporal server)']);
+    console.log(`Starting the embedded Temporal dev server (data in ${config.dataDir})…`);
+    devServer = await startDevServer({
+      dataDir: config.dataDir,
+      port: config.temporal.devPort,
+      uiPort: config.temporal.uiPort,
+      namespace: config.temporal.namespace,
+      cliPath: config.temporal.cliPath,
+    });
+    cleanup.push(() => devServer!.stop());
+    address = devServer.address;
+  }
+
+  console.log(`Applying database migrations (${config.databaseUrl})…`);
+  await migrateDatabase(config.databaseUrl);
+  const db = createDb(config.databaseUrl);
+  cleanup.push(() => db.$disconnect());
+
+  let worker: Worker | undefined;
+  if (roles.includes('worker')) {
+    const nativeConnection = await NativeConnection.connect({ address });
+    cleanup.push(() => nativeConnection.close());
+    console.log('Bundling journeys and starting the worker…');
+    worker = await createJourneyWorker({ connection: nativeConnection, namespace: config.temporal.namespace, taskQueue: config.temporal.taskQueue, db });
+    const running = worker.run();
+    cleanup.push(async () => {
+      worker!.shutdown();
+      await running;
+    });
+    running.catch((error: unknown) => {
+      console.error('The worker stopped with an error:', error);
+      void shutdown('worker failure', 1);
+    });
+  }
+
+  if (roles.includes('api')) {
+    const { connection, client } = await connectTemporal(address, config.temporal.namespace);
+    cleanup.push(() => connection.close());
+    let apiKeys = config.apiKeys;
+    let devKey: string | undefined;
+    if (!apiKeys?.length) {
+      if (config.env === 'production') throw new ConfigError(['API_KEYS: required when NODE_ENV=production']);
+      devKey = developmentApiKey(config.dataDir);
+      apiKeys = [devKey];
+    }
+    const app = createApp({ db, connection, client, config, apiKeys });
+    const server: Server = await new Promise((resolve, reject) => {
+      const listening = app.listen(config.port, config.host, () => resolve(listening));
+      listening.once('error', reject);
+    });
+    cleanup.push(() => new Promise((resolve) => server.close(resolve)));
+    const apiUrl = `http://localhost:${config.port}`;
+    console.log('');
+    console.log(`  API:            ${apiUrl}   (health: ${apiUrl}/healthz)`);
+    if (devServer) console.log(`  Temporal Web UI: ${devServer.uiUrl}/namespaces/${config.temporal.namespace}/workflows`);
+    console.log(`  Temporal:       ${address} (namespace ${config.temporal.namespace}, task queue ${config.temporal.taskQueue})`);
+    if (devKey) console.log(`  API key (development, kept in ${config.dataDir}/dev-api-key):\n    ${devKey}`);
+    console.log('');
+    console.log('Ready. Ctrl-C stops everything.');
+  } else {
+    console.log(`Worker running on task queue ${config.temporal.taskQueue} at ${address}. Ctrl-C stops it.`);
+  }
+}
+
+main().catch(async (error: unknown) => {
+  if (error instanceof ConfigError) console.error(error.message);
+  else console.error('Start-up failed:', error instanceof Error ? error.message : error);
+  await stopAll();
+  process.exit(1);
+});

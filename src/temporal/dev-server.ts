@@ -1,0 +1,127 @@
+// The embedded Temporal dev server `npm start` runs when TEMPORAL_ADDRESS is unset:
+// persistent (SQLite file in DATA_DIR), with the Web UI and our search attributes.
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import { SEARCH_ATTRIBUTES } from '../../workflows/definitions';
+import { ensureTemporalCli } from '../toolchain/temporal-cli';
+
+export interface DevServerOptions {
+  dataDir: string;
+  port: number;
+  uiPort: number;
+  namespace: string;
+  cliPath?: string;
+  ip?: string;
+  log?: (line: string) => void;
+}
+
+export interface DevServer {
+  address: string;
+  uiUrl: string;
+  stop(): Promise<void>;
+}
+
+const searchAttributeArgs = SEARCH_ATTRIBUTES.flatMap((key) => ['--search-attribute', `${key.name}=Keyword`]);
+
+export async function startDevServer(options: DevServerOptions): Promise<DevServer> {
+  const log = options.log ?? console.log;
+  const ip = options.ip ?? '127.0.0.1';
+  const address = `${ip}:${options.port}`;
+  const uiUrl = `http://${ip === '0.0.0.0' ? 'localhost' : ip}:${options.uiPort}`;
+  fs.mkdirSync(options.dataDir, { recursive: true });
+  const dbFilename = path.join(options.dataDir, 'temporal.db');
+
+  for (const port of [options.port, options.uiPort]) {
+    if (await isListening(ip, port)) {
+      throw new Error(
+        `port ${port} on ${ip} is already in use: another Temporal dev server is probably running. ` +
+          'Stop it, choose other ports with TEMPORAL_DEV_PORT / TEMPORAL_UI_PORT, or use it with TEMPORAL_ADDRESS.',
+      );
+    }
+  }
+
+  const cli = await ensureTemporalCli({ cliPath: options.cliPath, log });
+  if (!cli) return startSdkDownloadedServer({ ...options, ip, dbFilename, uiUrl });
+
+  const logFile = path.join(options.dataDir, 'temporal.log');
+  const logFd = fs.openSync(logFile, 'a');
+  const child = spawn(
+    cli.path,
+    [
+      'server', 'start-dev',
+      '--db-filename', dbFilename,
+      '--ip', ip,
+      '--port', String(options.port),
+      '--ui-port', String(options.uiPort),
+      '--namespace', options.namespace,
+      '--log-level', 'warn',
+      ...searchAttributeArgs,
+    ],
+    { stdio: ['ignore', logFd, logFd] },
+  );
+  fs.closeSync(logFd);
+
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const ready = await Promise.race([waitForPort(ip, options.port, 60_000).then(() => true), exited.then(() => false)]);
+  if (!ready) {
+    throw new Error(`the Temporal dev server exited during start-up; see ${logFile}:\n${tail(logFile)}`);
+  }
+  return { address, uiUrl, stop: () => stopChild(child, exited) };
+}
+
+async function startSdkDownloadedServer(options: DevServerOptions & { ip: string; dbFilename: string; uiUrl: string }): Promise<DevServer> {
+  // Last resort from TOOLCHAIN order: the SDK's own download of the dev server.
+  const { TestWorkflowEnvironment } = await import('@temporalio/testing');
+  const env = await TestWorkflowEnvironment.createLocal({
+    server: {
+      ip: options.ip,
+      port: options.port,
+      uiPort: options.uiPort,
+      ui: true,
+      dbFilename: options.dbFilename,
+      namespace: options.namespace,
+      searchAttributes: [...SEARCH_ATTRIBUTES],
+    },
+  });
+  return { address: `${options.ip}:${options.port}`, uiUrl: options.uiUrl, stop: () => env.teardown() };
+}
+
+async function stopChild(child: ChildProcess, exited: Promise<number | null>): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  child.kill('SIGTERM');
+  const timeout = new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), 15_000).unref());
+  if ((await Promise.race([exited, timeout])) === 'timeout') {
+    child.kill('SIGKILL');
+    await exited;
+  }
+}
+
+function isListening(host: string, port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = net.connect({ host, port });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}
+
+async function waitForPort(host: string, port: number, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await isListening(host, port)) return;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  throw new Error(`the Temporal dev server did not listen on ${host}:${port} within ${timeoutMs / 1000}s`);
+}
+
+function tail(file: string): string {
+  try {
+    return fs.readFileSync(file, 'utf8').split('\n').slice(-20).join('\n');
+  } catch {
+    return '(no log)';
+  }
+}

@@ -1,0 +1,36 @@
+// The worker: runs every journey (workflows/) and every side effect (activities/).
+import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import { createActivities } from '../activities';
+import { OutboxProvider } from './channels/outbox';
+import type { ChannelProviders } from './channels/provider';
+import type { Db } from './db';
+
+export interface JourneyWorkerOptions {
+  connection: NativeConnection;
+  namespace: string;
+  taskQueue: string;
+  db: Db;
+  /** Defaults to the outbox provider for every channel. */
+  providers?: ChannelProviders;
+  /** Pre-bundled workflow code (tests bundle once per file); otherwise bundled from workflows/. */
+  workflowBundle?: WorkerOptions['workflowBundle'];
+  /** Extra worker options, e.g. `maxCachedWorkflows: 0` to force replay on every task. */
+  tuning?: Partial<WorkerOptions>;
+}
+
+export function defaultProviders(db: Db): ChannelProviders {
+  return { default: new OutboxProvider(db) };
+}
+
+export async function createJourneyWorker(options: JourneyWorkerOptions): Promise<Worker> {
+  return Worker.create({
+    connection: options.connection,
+    namespace: options.namespace,
+    taskQueue: options.taskQueue,
+    ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath: require.resolve('../workflows') }),
+    activities: createActivities({ db: options.db, providers: options.providers ?? defaultProviders(options.db) }),
+    // Activities in flight get this long to finish on shutdown (the SDK default is 0).
+    shutdownGraceTime: '10 seconds',
+    ...options.tuning,
+  });
+}

@@ -1,0 +1,104 @@
+// Cart reminder (exploration stage): a cart that is not paid within CART_REMINDER_DELAY
+// gets one reminder, only for customers with earlier orders; an order within
+// CART_REMINDER_WINDOW after the reminder is its conversion.
+import type { Channel } from '../src/config';
+import type { JourneyEvent } from './definitions';
+import { journeyActivities, startJourney } from './kit';
+
+export interface CartItem {
+  productId: string;
+  name?: string;
+  quantity: number;
+  price: number;
+}
+
+export interface CartReminderInput {
+  customerId: string;
+  settings: {
+    delayMs: number;
+    minOrders: number;
+    windowMs: number;
+    channels: Channel[];
+  };
+}
+
+interface Order {
+  orderId: string;
+  total: number;
+  currency: string;
+  occurredAt: string;
+}
+
+export async function cartReminder({ customerId, settings }: CartReminderInput): Promise<string> {
+  let cart: { items: CartItem[]; value: number } | undefined;
+  let cartVersion = 0;
+  let order: Order | undefined;
+
+  const journey = startJourney({
+    journey: 'cart-reminder',
+    customerId,
+    onEvent(event: JourneyEvent) {
+      if (event.type === 'cart_updated') {
+        cart = { items: (event.properties.items as CartItem[]) ?? [], value: Number(event.properties.value ?? 0) };
+        cartVersion += 1;
+      } else if (event.type === 'order_completed' && !order) {
+        order = {
+          orderId: String(event.properties.orderId),
+          total: Number(event.properties.total),
+          currency: String(event.properties.currency),
+          occurredAt: event.occurredAt,
+        };
+      }
+    },
+  });
+
+  // Wait for the delay; a cart update restarts it, an order ends the journey.
+  let deadline = Date.now() + settings.delayMs;
+  for (;;) {
+    journey.stage('waiting', deadline);
+    const versionWaitedOn = cartVersion;
+    const interrupted = await journey.waitUntil(() => order !== undefined || cartVersion !== versionWaitedOn, deadline);
+    if (!interrupted) break;
+    if (order) {
+      journey.finish('ordered before reminder', 'exited');
+      return journey.state.outcome!;
+    }
+    deadline = Date.now() + settings.delayMs;
+  }
+
+  journey.stage('checking-eligibility');
+  const earlierOrders = await journeyActivities.countOrders({ customerId, before: new Date(Date.now()).toISOString() });
+  if (earlierOrders < settings.minOrders) {
+    journey.finish(`ineligible: ${earlierOrders} earlier orders, needs ${settings.minOrders}`, 'ineligible');
+    return journey.state.outcome!;
+  }
+
+  journey.stage('sending');
+  const sent = await journey.send('reminder', {
+    template: 'cart-reminder',
+    purpose: 'marketing',
+    channels: settings.channels,
+    data: { cart: cart ?? { items: [], value: 0 } },
+  });
+  if (sent.status !== 'sent') {
+    journey.finish(`${sent.status}: ${sent.reason ?? 'no reason given'}`, sent.status);
+    return journey.state.outcome!;
+  }
+
+  const windowEnd = Date.now() + settings.windowMs;
+  journey.stage('waiting-for-conversion', windowEnd);
+  const converted = await journey.waitUntil(() => order !== undefined, windowEnd);
+  if (!converted || !order) {
+    journey.finish('not converted', 'done');
+    return journey.state.outcome!;
+  }
+  await journey.recordConversion({
+    orderId: order.orderId,
+    messageId: sent.messageId,
+    revenue: order.total,
+    currency: order.currency,
+    occurredAt: order.occurredAt,
+  });
+  journey.finish('converted', 'converted');
+  return journey.state.outcome!;
+}

@@ -1,0 +1,38 @@
+// Signals, queries and search attributes shared by every journey and by the client side
+// (API, event router, tests). Defined once, here.
+import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
+import { defineQuery, defineSignal } from '@temporalio/workflow';
+
+/** An event as the API stored it, forwarded to a journey. */
+export interface JourneyEvent {
+  id: string;
+  type: string;
+  customerId?: string;
+  anonymousId?: string;
+  occurredAt: string;
+  properties: Record<string, unknown>;
+}
+
+/** What every journey answers to the `state` query. */
+export interface JourneyState {
+  journey: string;
+  customerId?: string;
+  stage: string;
+  /** When the journey next wakes up on its own (ISO-8601), or null while it waits for nothing. */
+  nextWakeAt: string | null;
+  messagesSent: number;
+  /** Null while running; how it ended otherwise (e.g. `converted`, `suppressed: …`). */
+  outcome: string | null;
+}
+
+/** Every routed event reaches its journey through this one signal. */
+export const journeyEventSignal = defineSignal<[JourneyEvent]>('journeyEvent');
+
+export const stateQuery = defineQuery<JourneyState>('state');
+
+// Registered on the embedded dev server at start-up; operators filter on them in the Web UI.
+export const customerIdKey = defineSearchAttributeKey('CustomerId', SearchAttributeType.KEYWORD);
+export const journeyKey = defineSearchAttributeKey('Journey', SearchAttributeType.KEYWORD);
+export const journeyStageKey = defineSearchAttributeKey('JourneyStage', SearchAttributeType.KEYWORD);
+
+export const SEARCH_ATTRIBUTES = [customerIdKey, journeyKey, journeyStageKey] as const;

@@ -1,0 +1,3 @@
+// Every journey the worker runs. Adding a journey: a file here, an export, and a route
+// entry in src/routing/routes.ts.
+export { cartReminder } from './cart-reminder';
