@@ -1,4 +1,5 @@
 // The worker: runs every journey (workflows/) and every side effect (activities/).
+import path from 'node:path';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities } from '../activities';
 import { OutboxProvider } from './channels/outbox';
@@ -18,6 +19,9 @@ export interface JourneyWorkerOptions {
   tuning?: Partial<WorkerOptions>;
 }
 
+/** Entry point of the journeys' code, bundled by the worker. */
+export const WORKFLOWS_PATH = path.resolve(__dirname, '..', 'workflows', 'index.ts');
+
 export function defaultProviders(db: Db): ChannelProviders {
   return { default: new OutboxProvider(db) };
 }
@@ -27,7 +31,7 @@ export async function createJourneyWorker(options: JourneyWorkerOptions): Promis
     connection: options.connection,
     namespace: options.namespace,
     taskQueue: options.taskQueue,
-    ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath: require.resolve('../workflows') }),
+    ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
     activities: createActivities({ db: options.db, providers: options.providers ?? defaultProviders(options.db) }),
     // Activities in flight get this long to finish on shutdown (the SDK default is 0).
     shutdownGraceTime: '10 seconds',

@@ -1,0 +1,239 @@
+// The cart-reminder journey on the time-skipping server: real 24 h and 3 d timers, mocked
+// activities, every branch of the DESIGN.md table.
+import type { WorkflowHandle } from '@temporalio/client';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { createActivities } from '../../activities';
+import type { ConversionRequest } from '../../activities/conversions';
+import type { SendOutcome, SendRequest } from '../../activities/messages';
+import type { CartReminderInput } from '../../workflows/cart-reminder';
+import { journeyEventSignal, stateQuery, type JourneyEvent } from '../../workflows/definitions';
+import { bundleJourneys, createTimeSkippingEnv } from '../helpers/workflow-env';
+
+type Activities = ReturnType<typeof createActivities>;
+
+const HOUR = 60 * 60 * 1000;
+const DAY = 24 * HOUR;
+let taskQueue = 'cart-reminder-test-0';
+
+let env: TestWorkflowEnvironment;
+let workflowBundle: WorkflowBundleWithSourceMap;
+
+beforeAll(async () => {
+  [env, workflowBundle] = await Promise.all([createTimeSkippingEnv(), bundleJourneys()]);
+});
+
+afterAll(async () => {
+  await env?.teardown();
+});
+
+/** Recording fakes for the journey's activities. */
+function fakeActivities(options: { earlierOrders?: number; sendStatus?: SendOutcome['status'] } = {}) {
+  const calls = {
+    countOrders: [] as { customerId: string; before: string }[],
+    sends: [] as { request: SendRequest; atMs: number }[],
+    conversions: [] as ConversionRequest[],
+  };
+  const activities: Pick<Activities, 'countOrders' | 'sendMessage' | 'recordConversion'> = {
+    countOrders(input) {
+      calls.countOrders.push(input);
+      return Promise.resolve(options.earlierOrders ?? 1);
+    },
+    async sendMessage(request) {
+      calls.sends.push({ request, atMs: await env.currentTimeMs() });
+      const status = options.sendStatus ?? 'sent';
+      return {
+        messageId: `m-${calls.sends.length}`,
+        status,
+        channel: status === 'sent' ? 'kakao' : null,
+        reason: status === 'sent' ? null : 'kakao: no marketing consent; sms: no marketing consent; email: no marketing consent',
+      };
+    },
+    recordConversion(request) {
+      calls.conversions.push(request);
+      return Promise.resolve({ conversionId: 'conv-1' });
+    },
+  };
+  return { activities, calls };
+}
+
+const settings: CartReminderInput['settings'] = { delayMs: DAY, minOrders: 1, windowMs: 3 * DAY, channels: ['kakao', 'sms', 'email'] };
+
+let sequence = 0;
+let customerId: string;
+beforeEach(() => {
+  sequence += 1;
+  customerId = `c-${sequence}`;
+  // A task queue per test: a worker left from a failed test cannot steal the next one's tasks.
+  taskQueue = `cart-reminder-test-${sequence}`;
+});
+
+function cartEvent(items = [{ productId: 'p-1', name: 'Linen shirt', quantity: 1, price: 25_000 }], id = `cart-${sequence}-${items.length}`): JourneyEvent {
+  return { id, type: 'cart_updated', customerId, occurredAt: new Date().toISOString(), properties: { items, value: items.reduce((sum, i) => sum + i.price * i.quantity, 0) } };
+}
+
+function orderEvent(orderId = `o-${sequence}`, total = 50_000): JourneyEvent {
+  return { id: `order-${orderId}`, type: 'order_completed', customerId, occurredAt: new Date().toISOString(), properties: { orderId, total, currency: 'KRW', items: [] } };
+}
+
+async function startJourney(event: JourneyEvent = cartEvent()): Promise<WorkflowHandle> {
+  return env.client.workflow.signalWithStart('cartReminder', {
+    workflowId: `cart-reminder:${customerId}`,
+    taskQueue,
+    args: [{ customerId, settings } satisfies CartReminderInput],
+    signal: journeyEventSignal,
+    signalArgs: [event],
+  });
+}
+
+async function withWorker<T>(activities: object, body: () => Promise<T>): Promise<T> {
+  const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle, activities });
+  return worker.runUntil(body);
+}
+
+describe('cart reminder journey', () => {
+  it('waits 24 hours, then sends one reminder with the cart, then waits for a conversion', async () => {
+    const { activities, calls } = fakeActivities();
+    await withWorker(activities, async () => {
+      const startMs = await env.currentTimeMs();
+      const handle = await startJourney();
+
+      await env.sleep(23 * HOUR);
+      const waiting = await handle.query(stateQuery);
+      expect(waiting).toMatchObject({ journey: 'cart-reminder', customerId, stage: 'waiting', messagesSent: 0, outcome: null });
+      expect(Date.parse(waiting.nextWakeAt!) - startMs).toBeGreaterThanOrEqual(DAY - 1000);
+      expect(Date.parse(waiting.nextWakeAt!) - startMs).toBeLessThanOrEqual(DAY + 60_000);
+      expect(calls.sends).toHaveLength(0);
+
+      await env.sleep(2 * HOUR);
+      const afterSend = await handle.query(stateQuery);
+      expect(afterSend).toMatchObject({ stage: 'waiting-for-conversion', messagesSent: 1, outcome: null });
+      expect(calls.sends).toHaveLength(1);
+      expect(calls.sends[0].atMs - startMs).toBeGreaterThanOrEqual(DAY);
+      expect(calls.sends[0].request).toMatchObject({
+        customerId,
+        journey: 'cart-reminder',
+        workflowId: `cart-reminder:${customerId}`,
+        step: 'reminder',
+        template: 'cart-reminder',
+        purpose: 'marketing',
+        channels: ['kakao', 'sms', 'email'],
+        data: { cart: { items: [{ productId: 'p-1', name: 'Linen shirt', quantity: 1, price: 25_000 }], value: 25_000 } },
+      });
+      expect(calls.sends[0].request.idempotencyKey).toMatch(new RegExp(`^cart-reminder:${customerId}/[0-9a-f-]+/reminder$`));
+
+      expect(await handle.result()).toBe('not converted');
+      expect(await handle.query(stateQuery)).toMatchObject({ stage: 'done', outcome: 'not converted', nextWakeAt: null });
+      expect(calls.conversions).toHaveLength(0);
+    });
+  });
+
+  it('sends nothing when the order comes at 23 hours', async () => {
+    const { activities, calls } = fakeActivities();
+    await withWorker(activities, async () => {
+      const handle = await startJourney();
+      await env.sleep(23 * HOUR);
+      await handle.signal(journeyEventSignal, orderEvent());
+      expect(await handle.result()).toBe('ordered before reminder');
+      expect(await handle.query(stateQuery)).toMatchObject({ stage: 'exited', messagesSent: 0 });
+      expect(calls.sends).toHaveLength(0);
+      expect(calls.countOrders).toHaveLength(0);
+    });
+  });
+
+  it('sends nothing to a customer without an earlier order', async () => {
+    const { activities, calls } = fakeActivities({ earlierOrders: 0 });
+    await withWorker(activities, async () => {
+      const handle = await startJourney();
+      expect(await handle.result()).toBe('ineligible: 0 earlier orders, needs 1');
+      expect(await handle.query(stateQuery)).toMatchObject({ stage: 'ineligible', messagesSent: 0 });
+      expect(calls.countOrders).toEqual([{ customerId, before: expect.any(String) as string }]);
+      expect(calls.sends).toHaveLength(0);
+    });
+  });
+
+  it('ends as suppressed, without a conversion window, when the customer has no consent', async () => {
+    const { activities, calls } = fakeActivities({ sendStatus: 'suppressed' });
+    await withWorker(activities, async () => {
+      const handle = await startJourney();
+      const outcome = await handle.result();
+      expect(outcome).toMatch(/^suppressed: kakao: no marketing consent/);
+      expect(await handle.query(stateQuery)).toMatchObject({ stage: 'suppressed', messagesSent: 0, outcome });
+      expect(calls.sends).toHaveLength(1);
+      expect(calls.conversions).toHaveLength(0);
+    });
+  });
+
+  it('records a conversion with the order revenue for an order inside the window', async () => {
+    const { activities, calls } = fakeActivities();
+    await withWorker(activities, async () => {
+      const handle = await startJourney();
+      await env.sleep(DAY + 2 * DAY);
+      expect(await handle.query(stateQuery)).toMatchObject({ stage: 'waiting-for-conversion' });
+      await handle.signal(journeyEventSignal, orderEvent('o-win', 77_000));
+      expect(await handle.result()).toBe('converted');
+      expect(calls.conversions).toHaveLength(1);
+      expect(calls.conversions[0]).toMatchObject({
+        customerId,
+        journey: 'cart-reminder',
+        workflowId: `cart-reminder:${customerId}`,
+        orderId: 'o-win',
+        messageId: 'm-1',
+        revenue: 77_000,
+        currency: 'KRW',
+      });
+      expect(calls.conversions[0].idempotencyKey).toMatch(/\/conversion$/);
+      expect(await handle.query(stateQuery)).toMatchObject({ stage: 'converted', outcome: 'converted', messagesSent: 1 });
+    });
+  });
+
+  it('records no conversion for an order after the window', async () => {
+    const { activities, calls } = fakeActivities();
+    await withWorker(activities, async () => {
+      const handle = await startJourney();
+      await env.sleep(DAY + 3 * DAY + HOUR);
+      expect(await handle.result()).toBe('not converted');
+      // The journey is closed: a late order no longer reaches it.
+      await expect(handle.signal(journeyEventSignal, orderEvent('o-late'))).rejects.toThrow();
+      expect(calls.conversions).toHaveLength(0);
+    });
+  });
+
+  it('restarts the wait when the cart changes, and reminds with the latest cart', async () => {
+    const { activities, calls } = fakeActivities();
+    await withWorker(activities, async () => {
+      const startMs = await env.currentTimeMs();
+      const handle = await startJourney();
+      await env.sleep(20 * HOUR);
+      const bigger = [
+        { productId: 'p-1', name: 'Linen shirt', quantity: 1, price: 25_000 },
+        { productId: 'p-2', name: 'Wool socks', quantity: 3, price: 5_000 },
+      ];
+      await handle.signal(journeyEventSignal, cartEvent(bigger));
+      await env.sleep(6 * HOUR); // 26 h after the first cart, 6 h after the second
+      expect(calls.sends).toHaveLength(0);
+      expect(await handle.query(stateQuery)).toMatchObject({ stage: 'waiting' });
+      await env.sleep(19 * HOUR);
+      expect(calls.sends).toHaveLength(1);
+      expect(calls.sends[0].atMs - startMs).toBeGreaterThanOrEqual(44 * HOUR);
+      expect(calls.sends[0].request.data).toEqual({ cart: { items: bigger, value: 40_000 } });
+      await handle.terminate('test done');
+    });
+  });
+
+  it('ignores a re-delivered event id', async () => {
+    const { activities, calls } = fakeActivities();
+    await withWorker(activities, async () => {
+      const startMs = await env.currentTimeMs();
+      const first = cartEvent();
+      const handle = await startJourney(first);
+      await env.sleep(20 * HOUR);
+      await handle.signal(journeyEventSignal, first); // the router retried an old delivery
+      await env.sleep(5 * HOUR);
+      expect(calls.sends).toHaveLength(1);
+      expect(calls.sends[0].atMs - startMs).toBeLessThan(25 * HOUR);
+      await handle.terminate('test done');
+    });
+  });
+});
