@@ -1,0 +1,132 @@
+// The real stack for integration tests: an embedded Temporal dev server (the same launcher
+// `npm start` uses), a migrated SQLite database, the real worker and the Express app on a
+// real port. Each test file starts its own, in a temporary DATA_DIR.
+import fs from 'node:fs';
+import type { Server } from 'node:http';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import type { Client } from '@temporalio/client';
+import { NativeConnection, type WorkerOptions } from '@temporalio/worker';
+import { createApp } from '../../src/api/app';
+import type { ChannelProviders } from '../../src/channels/provider';
+import { loadConfig, type Config } from '../../src/config';
+import { createDb, migrateDatabase, type Db } from '../../src/db';
+import { connectTemporal } from '../../src/temporal/connection';
+import { startDevServer } from '../../src/temporal/dev-server';
+import { createJourneyWorker } from '../../src/worker';
+import { quietRuntime } from './workflow-env';
+
+export const TEST_API_KEY = 'test-key-0123456789abcdef';
+
+export interface Stack {
+  baseUrl: string;
+  config: Config;
+  db: Db;
+  client: Client;
+  dataDir: string;
+  api<T = Record<string, unknown>>(method: string, urlPath: string, body?: unknown, headers?: Record<string, string>): Promise<{ status: number; body: T }>;
+  stop(): Promise<void>;
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+export async function startStack(options: {
+  env?: Record<string, string>;
+  providers?: (db: Db) => ChannelProviders;
+  workerTuning?: Partial<WorkerOptions>;
+} = {}): Promise<Stack> {
+  quietRuntime();
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'crm-journeys-it-'));
+  const config = loadConfig({
+    DATA_DIR: dataDir,
+    API_KEYS: TEST_API_KEY,
+    TEMPORAL_DEV_PORT: String(await freePort()),
+    TEMPORAL_UI_PORT: String(await freePort()),
+    ...options.env,
+  });
+  const stops: (() => Promise<unknown>)[] = [];
+  const stop = async () => {
+    for (const step of stops.reverse()) await step().catch((error: unknown) => console.error('stack stop step failed', error));
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  };
+  try {
+    const devServer = await startDevServer({
+      dataDir,
+      port: config.temporal.devPort,
+      uiPort: config.temporal.uiPort,
+      namespace: config.temporal.namespace,
+      cliPath: config.temporal.cliPath,
+      log: () => undefined,
+    });
+    stops.push(() => devServer.stop());
+    await migrateDatabase(config.databaseUrl);
+    const db = createDb(config.databaseUrl);
+    stops.push(() => db.$disconnect());
+
+    const nativeConnection = await NativeConnection.connect({ address: devServer.address });
+    stops.push(() => nativeConnection.close());
+    const worker = await createJourneyWorker({
+      connection: nativeConnection,
+      namespace: config.temporal.namespace,
+      taskQueue: config.temporal.taskQueue,
+      db,
+      providers: options.providers?.(db),
+      tuning: options.workerTuning,
+    });
+    const running = worker.run();
+    stops.push(async () => {
+      worker.shutdown();
+      await running;
+    });
+
+    const { connection, client } = await connectTemporal(devServer.address, config.temporal.namespace);
+    stops.push(() => connection.close());
+    const app = createApp({ db, connection, client, config, apiKeys: [TEST_API_KEY] });
+    const server: Server = await new Promise((resolve) => {
+      const listening = app.listen(0, '127.0.0.1', () => resolve(listening));
+    });
+    stops.push(() => new Promise((resolve) => server.close(resolve)));
+    const baseUrl = `http://127.0.0.1:${(server.address() as net.AddressInfo).port}`;
+
+    const api: Stack['api'] = async (method, urlPath, body, headers = {}) => {
+      const response = await fetch(`${baseUrl}${urlPath}`, {
+        method,
+        headers: {
+          authorization: `Bearer ${TEST_API_KEY}`,
+          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+          ...headers,
+        },
+        body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+      });
+      const text = await response.text();
+      return { status: response.status, body: (text ? JSON.parse(text) : null) as never };
+    };
+    return { baseUrl, config, db, client, dataDir, api, stop };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
+
+/** Polls until `check` returns a value without throwing (assertions inside are fine). */
+export async function eventually<T>(check: () => Promise<T>, { timeoutMs = 30_000, intervalMs = 200 } = {}): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      return await check();
+    } catch (error) {
+      if (Date.now() > deadline) throw error;
+      await new Promise((resolve) => setTimeout(resolve, intervalMs));
+    }
+  }
+}
