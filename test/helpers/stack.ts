@@ -119,7 +119,7 @@ export async function startStack(options: {
 }
 
 /** Polls until `check` returns a value without throwing (assertions inside are fine). */
-export async function eventually<T>(check: () => Promise<T>, { timeoutMs = 30_000, intervalMs = 200 } = {}): Promise<T> {
+export async function eventually<T>(check: () => T | Promise<T>, { timeoutMs = 30_000, intervalMs = 200 } = {}): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     try {

@@ -45,7 +45,7 @@ describe('npm start', () => {
     const ports = { PORT: String(await freePort()), TEMPORAL_DEV_PORT: String(await freePort()), TEMPORAL_UI_PORT: String(await freePort()) };
     const env = { ...ports, DATA_DIR: dataDir, CART_REMINDER_DELAY: '1h' };
     const first = start(env);
-    await eventually(async () => expect(first.output()).toContain('Ready.'), { timeoutMs: 120_000, intervalMs: 500 });
+    await eventually(() => expect(first.output()).toContain('Ready.'), { timeoutMs: 120_000, intervalMs: 500 });
     const key = /API key \(development[^\n]*\n\s+(dev_\S+)/.exec(first.output())?.[1];
     expect(key, first.output()).toBeDefined();
     expect(first.output()).toContain(`Temporal Web UI: http://127.0.0.1:${ports.TEMPORAL_UI_PORT}`);
@@ -74,7 +74,7 @@ describe('npm start', () => {
     for (const port of Object.values(ports)) expect(await listening(Number(port))).toBe(false);
 
     const second = start(env);
-    await eventually(async () => expect(second.output()).toContain('Ready.'), { timeoutMs: 120_000, intervalMs: 500 });
+    await eventually(() => expect(second.output()).toContain('Ready.'), { timeoutMs: 120_000, intervalMs: 500 });
     expect(second.output()).toContain(key);
     await eventually(async () => {
       const body = (await (await fetch(`${base}/v1/customers/c-restart/journeys`, { headers })).json()) as {

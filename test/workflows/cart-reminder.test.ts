@@ -7,7 +7,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { createActivities } from '../../activities';
 import type { ConversionRequest } from '../../activities/conversions';
 import type { SendOutcome, SendRequest } from '../../activities/messages';
-import type { CartReminderInput } from '../../workflows/cart-reminder';
+import type { cartReminder, CartReminderInput } from '../../workflows/cart-reminder';
 import { journeyEventSignal, stateQuery, type JourneyEvent } from '../../workflows/definitions';
 import { bundleJourneys, createTimeSkippingEnv } from '../helpers/workflow-env';
 
@@ -77,8 +77,8 @@ function orderEvent(orderId = `o-${sequence}`, total = 50_000): JourneyEvent {
   return { id: `order-${orderId}`, type: 'order_completed', customerId, occurredAt: new Date().toISOString(), properties: { orderId, total, currency: 'KRW', items: [] } };
 }
 
-async function startJourney(event: JourneyEvent = cartEvent()): Promise<WorkflowHandle> {
-  return env.client.workflow.signalWithStart('cartReminder', {
+async function startJourney(event: JourneyEvent = cartEvent()): Promise<WorkflowHandle<typeof cartReminder>> {
+  return env.client.workflow.signalWithStart<typeof cartReminder, [JourneyEvent]>('cartReminder', {
     workflowId: `cart-reminder:${customerId}`,
     taskQueue,
     args: [{ customerId, settings } satisfies CartReminderInput],
