@@ -2,14 +2,14 @@
 // TEMPORAL_ADDRESS), migrated SQLite database, worker and API. `--only=api` or
 // `--only=worker` runs one role, for the production shape (see docker-compose.yml).
 import type { Server } from 'node:http';
-import { NativeConnection, type Worker } from '@temporalio/worker';
+import { bundleWorkflowCode, DefaultLogger, NativeConnection, Runtime, type LogLevel, type Worker } from '@temporalio/worker';
 import { createApp } from './api/app';
 import { ConfigError, loadConfig } from './config';
 import { createDb, migrateDatabase } from './db';
 import { developmentApiKey } from './dev-api-key';
 import { connectTemporal } from './temporal/connection';
 import { startDevServer, type DevServer } from './temporal/dev-server';
-import { createJourneyWorker } from './worker';
+import { createJourneyWorker, WORKFLOWS_PATH } from './worker';
 
 type Role = 'api' | 'worker';
 
@@ -47,6 +47,9 @@ async function main() {
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
   const config = loadConfig();
   const roles = parseRoles(process.argv.slice(2));
+  // shutdownSignals: [] — this process owns Ctrl-C and stops the parts in order (the SDK's
+  // own handler would start draining the worker behind our back).
+  Runtime.install({ logger: new DefaultLogger(config.logLevel.toUpperCase() as LogLevel), shutdownSignals: [] });
 
   let address = config.temporal.address;
   let devServer: DevServer | undefined;
@@ -74,10 +77,18 @@ async function main() {
     const nativeConnection = await NativeConnection.connect({ address });
     cleanup.push(() => nativeConnection.close());
     console.log('Bundling journeys and starting the worker…');
-    worker = await createJourneyWorker({ connection: nativeConnection, namespace: config.temporal.namespace, taskQueue: config.temporal.taskQueue, db });
+    // Bundled here rather than by Worker.create so webpack's build report stays out of the log.
+    const workflowBundle = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: new DefaultLogger('WARN') });
+    worker = await createJourneyWorker({
+      connection: nativeConnection,
+      namespace: config.temporal.namespace,
+      taskQueue: config.temporal.taskQueue,
+      db,
+      workflowBundle,
+    });
     const running = worker.run();
     cleanup.push(async () => {
-      worker!.shutdown();
+      if (worker!.getState() === 'RUNNING') worker!.shutdown();
       await running;
     });
     running.catch((error: unknown) => {

@@ -70,6 +70,7 @@ describe('npm start', () => {
     first.child.kill('SIGINT');
     expect(await first.exited).toBe(0);
     expect(first.output()).toContain('Stopped.');
+    expect(first.output()).not.toContain('shutdown step failed');
     // Nothing left behind: API, dev server and Web UI ports are all free again.
     for (const port of Object.values(ports)) expect(await listening(Number(port))).toBe(false);
 
