@@ -2,8 +2,10 @@
 import type { ChannelProviders } from '../src/channels/provider';
 import type { Db } from '../src/db';
 import { createConversionActivities } from './conversions';
+import { createCustomerActivities } from './customers';
 import { createMessageActivities } from './messages';
 import { createOrderActivities } from './orders';
+import { createRecommendationActivities } from './recommendations';
 
 export interface ActivityDeps {
   db: Db;
@@ -15,5 +17,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createOrderActivities(deps),
     ...createMessageActivities(deps),
     ...createConversionActivities(deps),
+    ...createRecommendationActivities(deps),
+    ...createCustomerActivities(deps),
   };
 }

@@ -14,7 +14,9 @@ export type MessageStatus = 'pending' | 'sent' | 'held' | 'suppressed' | 'failed
 export interface SendRequest {
   /** `<workflowId>/<firstRunId>/<step>`: a retry finds the first attempt's message. */
   idempotencyKey: string;
-  customerId: string;
+  /** The customer to message; or, for on-site messages only, an anonymous `visitorId`. */
+  customerId?: string;
+  visitorId?: string;
   journey: string;
   workflowId: string;
   step: string;
@@ -23,6 +25,19 @@ export interface SendRequest {
   /** In order of preference: the first one the customer can be reached on is used. */
   channels: Channel[];
   data: Record<string, unknown>;
+  /** On-site messages: how long the banner or popup may still be shown. */
+  expiresInMs?: number;
+}
+
+export interface SkipRequest {
+  idempotencyKey: string;
+  customerId?: string;
+  visitorId?: string;
+  journey: string;
+  workflowId: string;
+  step: string;
+  purpose: MessagePurpose;
+  reason: string;
 }
 
 export interface SendOutcome {
@@ -82,14 +97,18 @@ export function createMessageActivities({ db, providers }: ActivityDeps) {
     reason: message.reason,
   });
 
-  /** Writes a final outcome for the key (first writer wins). */
-  const record = async (request: SendRequest, fields: { status: MessageStatus; reason: string; channel?: Channel; content?: string }) =>
+  /** Writes a final outcome for the key. */
+  const record = async (
+    request: Omit<SkipRequest, 'reason'>,
+    fields: { status: MessageStatus; reason: string; channel?: Channel; content?: string },
+  ) =>
     outcomeOf(
       await db.message.upsert({
         where: { idempotencyKey: request.idempotencyKey },
         create: {
           idempotencyKey: request.idempotencyKey,
-          customerId: request.customerId,
+          customerId: request.customerId ?? null,
+          visitorId: request.visitorId ?? null,
           journey: request.journey,
           workflowId: request.workflowId,
           step: request.step,
@@ -103,34 +122,61 @@ export function createMessageActivities({ db, providers }: ActivityDeps) {
       }),
     );
 
+  /** Who receives the message, on which channel, with which template variables; or why nobody. */
+  const resolveTarget = async (
+    request: SendRequest,
+  ): Promise<{ channel: Channel; recipient: string; locale: string | null; variables: object } | { reason: string }> => {
+    if (request.customerId) {
+      const customer = await db.customer.findUnique({ where: { id: request.customerId }, include: { consents: true } });
+      if (!customer) return { reason: 'unknown customer' };
+      const choice = chooseChannel(customer, request.channels, request.purpose);
+      if ('reasons' in choice) return { reason: choice.reasons.join('; ') };
+      return {
+        ...choice,
+        locale: customer.locale,
+        variables: { customer: { id: customer.id, name: customer.name, email: customer.email, locale: customer.locale } },
+      };
+    }
+    // An anonymous visitor has no profile, so no consents: only on-site messages, shown on
+    // our own pages while they browse, can reach them.
+    if (request.visitorId && request.channels.includes('onsite')) {
+      return { channel: 'onsite', recipient: request.visitorId, locale: null, variables: { customer: { id: null, name: null, email: null, locale: null } } };
+    }
+    return { reason: request.visitorId ? 'anonymous visitors can only get on-site messages' : 'no customer or visitor to message' };
+  };
+
   return {
+    /** Records that a journey step sends nothing, and why. */
+    async recordSkippedMessage(request: SkipRequest): Promise<SendOutcome> {
+      const existing = await db.message.findUnique({ where: { idempotencyKey: request.idempotencyKey } });
+      if (existing) return outcomeOf(existing);
+      return record(request, { status: 'suppressed', reason: request.reason });
+    },
+
     async sendMessage(request: SendRequest): Promise<SendOutcome> {
       let message = await db.message.findUnique({ where: { idempotencyKey: request.idempotencyKey } });
       if (message && message.status !== 'pending') return outcomeOf(message);
 
       if (!message) {
-        const customer = await db.customer.findUnique({ where: { id: request.customerId }, include: { consents: true } });
-        if (!customer) return record(request, { status: 'suppressed', reason: 'unknown customer' });
-        const choice = chooseChannel(customer, request.channels, request.purpose);
-        if ('reasons' in choice) return record(request, { status: 'suppressed', reason: choice.reasons.join('; ') });
-        const content = await renderTemplate(request.template, customer.locale, {
-          customer: { id: customer.id, name: customer.name, email: customer.email, locale: customer.locale },
-          ...request.data,
-        });
+        const target = await resolveTarget(request);
+        if ('reason' in target) return record(request, { status: 'suppressed', reason: target.reason });
+        const content = await renderTemplate(request.template, target.locale, { ...target.variables, ...request.data });
         // Written before the provider is called: a retry after a crash resumes this message
         // (same channel, same content) instead of choosing again.
         message = await db.message.create({
           data: {
             idempotencyKey: request.idempotencyKey,
-            customerId: request.customerId,
+            customerId: request.customerId ?? null,
+            visitorId: request.visitorId ?? null,
             journey: request.journey,
             workflowId: request.workflowId,
             step: request.step,
             purpose: request.purpose,
-            channel: choice.channel,
-            recipient: choice.recipient,
+            channel: target.channel,
+            recipient: target.recipient,
             content,
             status: 'pending',
+            expiresAt: request.expiresInMs ? new Date(Date.now() + request.expiresInMs) : null,
           },
         });
       }

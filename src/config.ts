@@ -55,6 +55,27 @@ const envSchema = z.object({
   CART_REMINDER_MIN_ORDERS: count.default(1),
   CART_REMINDER_WINDOW: duration.default(ms('3d')),
   CART_REMINDER_CHANNELS: channelList.default(['kakao', 'sms', 'email']),
+
+  SIGNUP_NUDGE_MIN_VIEWS: count.min(1).default(2),
+  SIGNUP_NUDGE_DELAY: duration.default(ms('30m')),
+  SIGNUP_NUDGE_WINDOW: duration.default(ms('7d')),
+  SIGNUP_NUDGE_OFFER: z.string().min(1).default('첫 구매 10% 할인 쿠폰'),
+
+  UPSELL_DELAY: duration.default(ms('7d')),
+  UPSELL_WINDOW: duration.default(ms('7d')),
+  UPSELL_MAX_PRODUCTS: count.min(1).default(3),
+  UPSELL_CHANNELS: channelList.default(['kakao', 'sms', 'email']),
+
+  DORMANCY_WARNING_AFTER: duration.default(ms('335d')),
+  DORMANCY_AFTER: duration.default(ms('365d')),
+  DORMANCY_WINDOW: duration.default(ms('30d')),
+  DORMANCY_CHANNELS: channelList.default(['email', 'kakao', 'sms']),
+  DORMANCY_OFFER: z.string().min(1).default('5,000원 재방문 쿠폰'),
+
+  REVIEW_REQUEST_DELAY: duration.default(ms('3d')),
+  REVIEW_REMINDER_DELAY: duration.default(ms('4d')),
+  REVIEW_CHANNELS: channelList.default(['kakao', 'sms', 'email']),
+  REFERRAL_OFFER: z.string().min(1).default('5,000원 적립금'),
 });
 
 export type Config = ReturnType<typeof loadConfig>;
@@ -78,6 +99,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
     );
   }
   const raw = parsed.data;
+  if (raw.DORMANCY_AFTER <= raw.DORMANCY_WARNING_AFTER) {
+    throw new ConfigError(['DORMANCY_AFTER: must be longer than DORMANCY_WARNING_AFTER (the warning comes before the account goes dormant)']);
+  }
   const dataDir = path.resolve(raw.DATA_DIR);
   return {
     env: raw.NODE_ENV,
@@ -102,6 +126,31 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
         minOrders: raw.CART_REMINDER_MIN_ORDERS,
         windowMs: raw.CART_REMINDER_WINDOW,
         channels: raw.CART_REMINDER_CHANNELS,
+      },
+      signupNudge: {
+        minViews: raw.SIGNUP_NUDGE_MIN_VIEWS,
+        delayMs: raw.SIGNUP_NUDGE_DELAY,
+        windowMs: raw.SIGNUP_NUDGE_WINDOW,
+        offer: raw.SIGNUP_NUDGE_OFFER,
+      },
+      upsell: {
+        delayMs: raw.UPSELL_DELAY,
+        windowMs: raw.UPSELL_WINDOW,
+        maxProducts: raw.UPSELL_MAX_PRODUCTS,
+        channels: raw.UPSELL_CHANNELS,
+      },
+      dormancy: {
+        warningAfterMs: raw.DORMANCY_WARNING_AFTER,
+        dormantAfterMs: raw.DORMANCY_AFTER,
+        windowMs: raw.DORMANCY_WINDOW,
+        channels: raw.DORMANCY_CHANNELS,
+        offer: raw.DORMANCY_OFFER,
+      },
+      reviewRequest: {
+        delayMs: raw.REVIEW_REQUEST_DELAY,
+        reminderDelayMs: raw.REVIEW_REMINDER_DELAY,
+        channels: raw.REVIEW_CHANNELS,
+        referralOffer: raw.REFERRAL_OFFER,
       },
     },
   };

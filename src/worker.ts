@@ -2,6 +2,7 @@
 import path from 'node:path';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities } from '../activities';
+import { OnsiteQueueProvider } from './channels/onsite';
 import { OutboxProvider } from './channels/outbox';
 import type { ChannelProviders } from './channels/provider';
 import type { Db } from './db';
@@ -23,7 +24,7 @@ export interface JourneyWorkerOptions {
 export const WORKFLOWS_PATH = path.resolve(__dirname, '..', 'workflows', 'index.ts');
 
 export function defaultProviders(db: Db): ChannelProviders {
-  return { default: new OutboxProvider(db) };
+  return { default: new OutboxProvider(db), onsite: new OnsiteQueueProvider() };
 }
 
 export async function createJourneyWorker(options: JourneyWorkerOptions): Promise<Worker> {

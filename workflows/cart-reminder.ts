@@ -3,7 +3,7 @@
 // CART_REMINDER_WINDOW after the reminder is its conversion.
 import type { Channel } from '../src/config';
 import type { JourneyEvent } from './definitions';
-import { journeyActivities, startJourney } from './kit';
+import { journeyActivities, runJourney } from './kit';
 
 export interface CartItem {
   productId: string;
@@ -22,83 +22,68 @@ export interface CartReminderInput {
   };
 }
 
-interface Order {
+export interface CompletedOrder {
   orderId: string;
   total: number;
   currency: string;
   occurredAt: string;
 }
 
+export function completedOrder(event: JourneyEvent): CompletedOrder {
+  return {
+    orderId: String(event.properties.orderId),
+    total: Number(event.properties.total),
+    currency: String(event.properties.currency),
+    occurredAt: event.occurredAt,
+  };
+}
+
 export async function cartReminder({ customerId, settings }: CartReminderInput): Promise<string> {
-  let cart: { items: CartItem[]; value: number } | undefined;
+  let cart: { items: CartItem[]; value: number } = { items: [], value: 0 };
   let cartVersion = 0;
-  let order: Order | undefined;
+  let order: CompletedOrder | undefined;
 
-  const journey = startJourney({
-    journey: 'cart-reminder',
-    customerId,
-    onEvent(event: JourneyEvent) {
-      if (event.type === 'cart_updated') {
-        cart = { items: (event.properties.items as CartItem[]) ?? [], value: Number(event.properties.value ?? 0) };
-        cartVersion += 1;
-      } else if (event.type === 'order_completed' && !order) {
-        order = {
-          orderId: String(event.properties.orderId),
-          total: Number(event.properties.total),
-          currency: String(event.properties.currency),
-          occurredAt: event.occurredAt,
-        };
-      }
-    },
-  });
-
-  // Wait for the delay; a cart update restarts it, an order ends the journey.
-  let deadline = Date.now() + settings.delayMs;
-  for (;;) {
-    journey.stage('waiting', deadline);
-    const versionWaitedOn = cartVersion;
-    const interrupted = await journey.waitUntil(() => order !== undefined || cartVersion !== versionWaitedOn, deadline);
-    if (!interrupted) break;
-    if (order) {
-      journey.finish('ordered before reminder', 'exited');
-      return journey.state.outcome!;
+  const onEvent = (event: JourneyEvent) => {
+    if (event.type === 'cart_updated') {
+      cart = { items: (event.properties.items as CartItem[]) ?? [], value: Number(event.properties.value ?? 0) };
+      cartVersion += 1;
+    } else if (event.type === 'order_completed' && !order) {
+      order = completedOrder(event);
     }
-    deadline = Date.now() + settings.delayMs;
-  }
+  };
 
-  journey.stage('checking-eligibility');
-  const earlierOrders = await journeyActivities.countOrders({ customerId, before: new Date(Date.now()).toISOString() });
-  if (earlierOrders < settings.minOrders) {
-    journey.finish(`ineligible: ${earlierOrders} earlier orders, needs ${settings.minOrders}`, 'ineligible');
-    return journey.state.outcome!;
-  }
+  return runJourney({ journey: 'cart-reminder', customerId, onEvent }, async (journey) => {
+    // Wait for the delay; a cart update restarts it, an order ends the journey.
+    let deadline = Date.now() + settings.delayMs;
+    for (;;) {
+      journey.stage('waiting', deadline);
+      const versionWaitedOn = cartVersion;
+      const interrupted = await journey.waitUntil(() => order !== undefined || cartVersion !== versionWaitedOn, deadline);
+      if (!interrupted) break;
+      if (order) return journey.finish('ordered before reminder', 'exited');
+      deadline = Date.now() + settings.delayMs;
+    }
 
-  journey.stage('sending');
-  const sent = await journey.send('reminder', {
-    template: 'cart-reminder',
-    purpose: 'marketing',
-    channels: settings.channels,
-    data: { cart: cart ?? { items: [], value: 0 } },
+    journey.stage('checking-eligibility');
+    const earlierOrders = await journeyActivities.countOrders({ customerId, before: new Date(Date.now()).toISOString() });
+    if (earlierOrders < settings.minOrders) {
+      return journey.finish(`ineligible: ${earlierOrders} earlier orders, needs ${settings.minOrders}`, 'ineligible');
+    }
+
+    journey.stage('sending');
+    const sent = await journey.send('reminder', { template: 'cart-reminder', purpose: 'marketing', channels: settings.channels, data: { cart } });
+    if (sent.status !== 'sent') return journey.finish(`${sent.status}: ${sent.reason ?? 'no reason given'}`, sent.status);
+
+    if (!(await journey.waitForConversion(() => order !== undefined, settings.windowMs)) || !order) {
+      return journey.finish('not converted');
+    }
+    await journey.recordConversion({
+      orderId: order.orderId,
+      messageId: sent.messageId,
+      revenue: order.total,
+      currency: order.currency,
+      occurredAt: order.occurredAt,
+    });
+    return journey.finish('converted', 'converted');
   });
-  if (sent.status !== 'sent') {
-    journey.finish(`${sent.status}: ${sent.reason ?? 'no reason given'}`, sent.status);
-    return journey.state.outcome!;
-  }
-
-  const windowEnd = Date.now() + settings.windowMs;
-  journey.stage('waiting-for-conversion', windowEnd);
-  const converted = await journey.waitUntil(() => order !== undefined, windowEnd);
-  if (!converted || !order) {
-    journey.finish('not converted', 'done');
-    return journey.state.outcome!;
-  }
-  await journey.recordConversion({
-    orderId: order.orderId,
-    messageId: sent.messageId,
-    revenue: order.total,
-    currency: order.currency,
-    occurredAt: order.occurredAt,
-  });
-  journey.finish('converted', 'converted');
-  return journey.state.outcome!;
 }

@@ -1,3 +1,7 @@
 // Every journey the worker runs. Adding a journey: a file here, an export, and a route
 // entry in src/routing/routes.ts.
 export { cartReminder } from './cart-reminder';
+export { dormancy } from './dormancy';
+export { reviewRequest } from './review-request';
+export { signupNudge } from './signup-nudge';
+export { upsell } from './upsell';

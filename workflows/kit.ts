@@ -2,6 +2,7 @@
 // the marketing plan (wait, send, wait for a conversion) and nothing else.
 import {
   condition,
+  isCancellation,
   proxyActivities,
   setHandler,
   upsertSearchAttributes,
@@ -11,7 +12,7 @@ import type { createActivities } from '../activities';
 import type { ConversionRequest } from '../activities/conversions';
 import type { MessagePurpose, SendOutcome, SendRequest } from '../activities/messages';
 import type { Channel } from '../src/config';
-import { journeyEventSignal, journeyStageKey, stateQuery, type JourneyEvent, type JourneyState } from './definitions';
+import { customerIdKey, journeyEventSignal, journeyStageKey, stateQuery, type JourneyEvent, type JourneyState } from './definitions';
 
 type Activities = ReturnType<typeof createActivities>;
 
@@ -29,40 +30,56 @@ const sendActivities = proxyActivities<Pick<Activities, 'sendMessage'>>({
   retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumAttempts: SEND_MAX_ATTEMPTS },
 });
 
+type Addressing = 'idempotencyKey' | 'journey' | 'workflowId' | 'step' | 'customerId' | 'visitorId';
+
 export interface Journey {
   readonly state: JourneyState;
+  readonly workflowId: string;
   /** Moves the journey to a stage: updates `state` and the `JourneyStage` search attribute. */
   stage(stage: string, nextWakeAt?: number | null): void;
-  /** Ends the journey with an outcome (the stage becomes `done` unless given). */
-  finish(outcome: string, stage?: string): void;
+  /** Ends the journey with an outcome; the stage becomes `finalStage` (default `done`). Returns the outcome. */
+  finish(outcome: string, finalStage?: string): string;
   /**
    * Waits until `done()` holds or the deadline passes; true if `done()` won.
    * `deadline` is epoch milliseconds on the workflow clock.
    */
   waitUntil(done: () => boolean, deadline: number): Promise<boolean>;
+  /** Stage `waiting-for-conversion` until `converted()` holds or the window ends; true if it converted. */
+  waitForConversion(converted: () => boolean, windowMs: number): Promise<boolean>;
   /** One guarded send, idempotent per journey run and step. */
-  send(step: string, message: Omit<SendRequest, 'idempotencyKey' | 'journey' | 'workflowId' | 'step' | 'customerId'>): Promise<SendOutcome>;
-  /** Records the journey's conversion, once per run however often it is called. */
-  recordConversion(conversion: Omit<ConversionRequest, 'idempotencyKey' | 'journey' | 'workflowId' | 'customerId'>): Promise<void>;
+  send(step: string, message: Omit<SendRequest, Addressing>): Promise<SendOutcome>;
+  /** Records that a step sent nothing, and why (a `suppressed` message: never silently dropped). */
+  skip(step: string, reason: string, purpose?: MessagePurpose): Promise<SendOutcome>;
+  /** Records a conversion, once per run and step however often it is called. */
+  recordConversion(
+    conversion: Omit<ConversionRequest, 'idempotencyKey' | 'journey' | 'workflowId' | 'customerId'> & { customerId?: string },
+    step?: string,
+  ): Promise<void>;
+  /** The visitor became a customer: tag the journey so it is found under their `CustomerId`. */
+  linkCustomer(customerId: string): void;
   /** Idempotency key for a side effect of this run: stable across retries, replays and continue-as-new. */
   key(step: string): string;
 }
 
-/**
- * Starts a journey: registers the `state` query and the event signal handler.
- * `onEvent` sees each event once, even if the router delivers it twice.
- */
-export function startJourney(options: {
+export interface JourneyOptions {
   journey: string;
+  /** Who the journey messages: a customer, or (on-site only) an anonymous visitor. */
   customerId?: string;
+  visitorId?: string;
+  /** Sees each event once, even if the router delivers it twice. */
   onEvent: (event: JourneyEvent) => void;
-}): Journey {
+  /** State carried over from the previous run (continue-as-new). */
+  carriedState?: Pick<JourneyState, 'messagesSent'>;
+}
+
+/** Starts a journey: registers the `state` query and the event signal handler. */
+export function startJourney(options: JourneyOptions): Journey {
   const state: JourneyState = {
     journey: options.journey,
     customerId: options.customerId,
     stage: 'started',
     nextWakeAt: null,
-    messagesSent: 0,
+    messagesSent: options.carriedState?.messagesSent ?? 0,
     outcome: null,
   };
   // Bounded memory of delivered event ids: the router may re-deliver after a failure.
@@ -77,6 +94,14 @@ export function startJourney(options: {
 
   const info = workflowInfo();
   const key = (step: string) => `${info.workflowId}/${info.firstExecutionRunId}/${step}`;
+  const addressing = (step: string) => ({
+    idempotencyKey: key(step),
+    journey: options.journey,
+    workflowId: info.workflowId,
+    step,
+    ...(options.customerId ? { customerId: options.customerId } : {}),
+    ...(options.visitorId ? { visitorId: options.visitorId } : {}),
+  });
 
   const stage = (next: string, nextWakeAt: number | null = null) => {
     state.nextWakeAt = nextWakeAt === null ? null : new Date(nextWakeAt).toISOString();
@@ -86,46 +111,67 @@ export function startJourney(options: {
     }
   };
 
+  const waitUntil = async (done: () => boolean, deadline: number) => {
+    const remaining = deadline - Date.now();
+    if (remaining <= 0) return done();
+    return condition(done, remaining);
+  };
+
   return {
     state,
+    workflowId: info.workflowId,
     stage,
     key,
+    waitUntil,
     finish(outcome, finalStage = 'done') {
       state.outcome = outcome;
       stage(finalStage);
+      return outcome;
     },
-    async waitUntil(done, deadline) {
-      const remaining = deadline - Date.now();
-      if (remaining <= 0) return done();
-      return condition(done, remaining);
+    async waitForConversion(converted, windowMs) {
+      const windowEnd = Date.now() + windowMs;
+      stage('waiting-for-conversion', windowEnd);
+      return waitUntil(converted, windowEnd);
     },
     async send(step, message) {
-      const outcome = await sendActivities.sendMessage({
-        ...message,
-        idempotencyKey: key(step),
-        journey: options.journey,
-        workflowId: info.workflowId,
-        step,
-        customerId: requireCustomer(options.customerId),
-      });
+      const outcome = await sendActivities.sendMessage({ ...message, ...addressing(step) });
       if (outcome.status === 'sent') state.messagesSent += 1;
       return outcome;
     },
-    async recordConversion(conversion) {
+    async skip(step, reason, purpose = 'marketing') {
+      return journeyActivities.recordSkippedMessage({ ...addressing(step), purpose, reason });
+    },
+    linkCustomer(customerId) {
+      if (state.customerId === customerId) return;
+      state.customerId = customerId;
+      upsertSearchAttributes([{ key: customerIdKey, value: customerId }]);
+    },
+    async recordConversion(conversion, step = 'conversion') {
+      const customerId = conversion.customerId ?? options.customerId;
+      if (!customerId) throw new Error(`${options.journey}: a conversion needs a customer`);
       await journeyActivities.recordConversion({
         ...conversion,
-        idempotencyKey: key('conversion'),
+        idempotencyKey: key(step),
         journey: options.journey,
         workflowId: info.workflowId,
-        customerId: requireCustomer(options.customerId),
+        customerId,
       });
     },
   };
 }
 
-function requireCustomer(customerId: string | undefined): string {
-  if (!customerId) throw new Error('this journey has no customer to message');
-  return customerId;
+/**
+ * Runs a journey body. A cancellation (DELETE …/journeys/:workflowId, or the Web UI) ends it
+ * with stage and outcome `cancelled`, then lets the workflow close as cancelled.
+ */
+export async function runJourney(options: JourneyOptions, body: (journey: Journey) => Promise<string>): Promise<string> {
+  const journey = startJourney(options);
+  try {
+    return await body(journey);
+  } catch (error) {
+    if (isCancellation(error)) journey.finish('cancelled', 'cancelled');
+    throw error;
+  }
 }
 
 export type { Channel, MessagePurpose };

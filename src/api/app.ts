@@ -8,6 +8,7 @@ import { customersRouter } from './customers/router';
 import { errorHandler, notFound } from './errors';
 import { eventsRouter } from './events/router';
 import { healthRouter } from './health/router';
+import { onsiteRouter } from './onsite/router';
 
 export interface AppDeps {
   db: Db;
@@ -26,6 +27,7 @@ export function createApp(deps: AppDeps): express.Express {
   app.use(express.json({ limit: '5mb' }));
   app.use(eventsRouter(deps));
   app.use(customersRouter(deps));
+  app.use(onsiteRouter(deps));
   app.use(notFound);
   app.use(errorHandler);
   return app;

@@ -11,3 +11,8 @@ export const idSchema = z
 
 export const channelSchema = z.enum(['email', 'sms', 'push', 'kakao', 'onsite']);
 export const purposeSchema = z.enum(['marketing', 'informational']);
+
+/** `<journey>:<subject>`, e.g. cart-reminder:c-42. */
+export const workflowIdSchema = z
+  .string()
+  .regex(/^[a-z][a-z0-9-]*:[\w.@:+-]{1,128}$/, 'expected a journey workflow id such as cart-reminder:c-42');

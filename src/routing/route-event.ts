@@ -17,7 +17,7 @@ export async function routeEvent(
 ): Promise<RoutedTo[]> {
   const deliveries: RoutedTo[] = [];
   for (const route of routes) {
-    const starts = route.startOn.includes(event.type);
+    const starts = route.startOn === '*' || route.startOn.includes(event.type);
     if (!starts && !route.signalOn.includes(event.type)) continue;
     const subject = route.subject(event);
     if (!subject) continue;

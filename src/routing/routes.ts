@@ -3,14 +3,18 @@
 import type { Config } from '../config';
 import type { JourneyEvent } from '../../workflows/definitions';
 import type { CartReminderInput } from '../../workflows/cart-reminder';
+import type { DormancyInput } from '../../workflows/dormancy';
+import type { ReviewRequestInput } from '../../workflows/review-request';
+import type { SignupNudgeInput } from '../../workflows/signup-nudge';
+import type { UpsellInput } from '../../workflows/upsell';
 
 export interface JourneyRoute {
   /** Journey name: the `Journey` search attribute and the workflow id prefix. */
   journey: string;
   /** Exported workflow function name in workflows/index.ts. */
   workflowType: string;
-  /** Event types that start the journey, or signal it if one is already running. */
-  startOn: readonly string[];
+  /** Event types that start the journey, or signal it if one is already running; '*' for every type. */
+  startOn: readonly string[] | '*';
   /** Event types that only signal a running journey (nothing happens if none runs). */
   signalOn: readonly string[];
   /** The journey's subject for this event (the part after `journey:` in the workflow id), if it has one. */
@@ -33,7 +37,54 @@ export const journeyRoutes: readonly JourneyRoute[] = [
       { customerId: event.customerId!, settings: { ...config.journeys.cartReminder } },
     ],
   },
+  {
+    journey: 'signup-nudge',
+    workflowType: 'signupNudge',
+    startOn: ['page_viewed'],
+    signalOn: ['signed_up'],
+    // Only anonymous browsing starts it; the visitor's signup (which names the anonymousId) ends it.
+    subject: (event) => (event.type === 'page_viewed' && event.customerId ? undefined : event.anonymousId),
+    customerId: () => undefined,
+    startArgs: (event, config): [SignupNudgeInput] => [{ visitorId: event.anonymousId!, settings: { ...config.journeys.signupNudge } }],
+  },
+  {
+    journey: 'upsell',
+    workflowType: 'upsell',
+    startOn: ['order_completed'],
+    signalOn: [],
+    subject: (event) => orderIdOf(event),
+    customerId: (event) => event.customerId,
+    startArgs: (event, config): [UpsellInput] => [
+      { customerId: event.customerId!, orderId: orderIdOf(event)!, settings: { ...config.journeys.upsell } },
+    ],
+  },
+  {
+    journey: 'dormancy',
+    workflowType: 'dormancy',
+    // Every event of a customer restarts the dormancy clock (unknown types included).
+    startOn: '*',
+    signalOn: [],
+    subject: (event) => event.customerId,
+    customerId: (event) => event.customerId,
+    startArgs: (event, config): [DormancyInput] => [{ customerId: event.customerId!, settings: { ...config.journeys.dormancy } }],
+  },
+  {
+    journey: 'review-request',
+    workflowType: 'reviewRequest',
+    startOn: ['order_delivered'],
+    signalOn: ['review_submitted'],
+    subject: (event) => orderIdOf(event),
+    customerId: (event) => event.customerId,
+    startArgs: (event, config): [ReviewRequestInput] => [
+      { customerId: event.customerId!, orderId: orderIdOf(event)!, settings: { ...config.journeys.reviewRequest } },
+    ],
+  },
 ];
+
+function orderIdOf(event: JourneyEvent): string | undefined {
+  const orderId = event.properties.orderId;
+  return typeof orderId === 'string' && orderId ? orderId : undefined;
+}
 
 export function workflowIdFor(route: JourneyRoute, subject: string): string {
   return `${route.journey}:${subject}`;

@@ -63,8 +63,8 @@ describe('npm start', () => {
     const event = { id: 'start-cart-1', type: 'cart_updated', customerId: 'c-restart', properties: { items: [], value: 0 } };
     expect((await fetch(`${base}/v1/events`, { method: 'POST', headers, body: JSON.stringify(event) })).status).toBe(202);
     await eventually(async () => {
-      const body = (await (await fetch(`${base}/v1/customers/c-restart/journeys`, { headers })).json()) as { journeys: { state: { stage: string } }[] };
-      expect(body.journeys[0]?.state?.stage).toBe('waiting');
+      const body = (await (await fetch(`${base}/v1/customers/c-restart/journeys`, { headers })).json()) as { journeys: { journey: string; state: { stage: string } }[] };
+      expect(body.journeys.find((j) => j.journey === 'cart-reminder')?.state?.stage).toBe('waiting');
     });
 
     first.child.kill('SIGINT');
@@ -79,9 +79,9 @@ describe('npm start', () => {
     expect(second.output()).toContain(key);
     await eventually(async () => {
       const body = (await (await fetch(`${base}/v1/customers/c-restart/journeys`, { headers })).json()) as {
-        journeys: { workflowId: string; status: string; state: { stage: string } }[];
+        journeys: { workflowId: string; journey: string; status: string; state: { stage: string } }[];
       };
-      expect(body.journeys).toEqual([expect.objectContaining({ workflowId: 'cart-reminder:c-restart', status: 'RUNNING', state: expect.objectContaining({ stage: 'waiting' }) as object })]);
+      expect(body.journeys.filter((j) => j.journey === 'cart-reminder')).toEqual([expect.objectContaining({ workflowId: 'cart-reminder:c-restart', status: 'RUNNING', state: expect.objectContaining({ stage: 'waiting' }) as object })]);
     });
     second.child.kill('SIGTERM');
     expect(await second.exited).toBe(0);

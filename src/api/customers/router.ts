@@ -2,9 +2,9 @@ import type { Client } from '@temporalio/client';
 import { Router } from 'express';
 import type { Db } from '../../db';
 import { parseOrThrow } from '../errors';
-import { idSchema } from '../schemas';
-import { customerProfileSchema, messagesQuerySchema } from './schema';
-import { getCustomer, listJourneys, listMessages, upsertCustomer } from './service';
+import { idSchema, workflowIdSchema } from '../schemas';
+import { cancelJourneyQuerySchema, customerProfileSchema, messagesQuerySchema } from './schema';
+import { cancelJourney, getCustomer, listJourneys, listMessages, upsertCustomer } from './service';
 
 export function customersRouter({ db, client }: { db: Db; client: Client }): Router {
   const router = Router();
@@ -28,6 +28,13 @@ export function customersRouter({ db, client }: { db: Db; client: Client }): Rou
 
   router.get('/v1/customers/:id/journeys', async (req, res) => {
     res.json({ journeys: await listJourneys(db, client, customerId(req.params)) });
+  });
+
+  router.delete('/v1/customers/:id/journeys/:workflowId', async (req, res) => {
+    const id = customerId(req.params);
+    const workflowId = parseOrThrow(workflowIdSchema, req.params.workflowId, ['workflowId']);
+    const { reason } = parseOrThrow(cancelJourneyQuerySchema, req.query);
+    res.status(202).json(await cancelJourney(db, client, id, workflowId, reason));
   });
 
   return router;

@@ -48,3 +48,7 @@ export const messagesQuerySchema = z.object({
   limit: z.coerce.number().int().min(1).max(500).default(100),
   status: z.enum(['pending', 'sent', 'held', 'suppressed', 'failed']).optional(),
 });
+
+export const cancelJourneyQuerySchema = z.object({
+  reason: z.string().trim().min(1).max(500).optional(),
+});

@@ -1,5 +1,5 @@
-import type { Client } from '@temporalio/client';
-import { stateQuery, type JourneyState } from '../../../workflows/definitions';
+import { WorkflowNotFoundError, type Client } from '@temporalio/client';
+import { customerIdKey, journeyKey, stateQuery, type JourneyState } from '../../../workflows/definitions';
 import type { Db } from '../../db';
 import { parseJsonObject } from '../../db';
 import { ApiError } from '../errors';
@@ -112,4 +112,35 @@ export async function listJourneys(db: Db, client: Client, customerId: string, l
     if (journeys.length >= limit) break;
   }
   return journeys;
+}
+
+/** Cancels one of the customer's running journeys and records who asked and why. */
+export async function cancelJourney(db: Db, client: Client, customerId: string, workflowId: string, reason?: string) {
+  await requireCustomer(db, customerId);
+  const handle = client.workflow.getHandle(workflowId);
+  let description;
+  try {
+    description = await handle.describe();
+  } catch (error) {
+    if (error instanceof WorkflowNotFoundError) throw new ApiError(404, 'not_found', `no journey "${workflowId}"`);
+    throw error;
+  }
+  // Another customer's journey is reported as absent, not as forbidden.
+  if (description.typedSearchAttributes.get(customerIdKey) !== customerId) {
+    throw new ApiError(404, 'not_found', `customer "${customerId}" has no journey "${workflowId}"`);
+  }
+  if (description.status.name !== 'RUNNING') {
+    throw new ApiError(409, 'conflict', `journey "${workflowId}" is not running (status ${description.status.name})`);
+  }
+  await handle.cancel();
+  const cancellation = await db.journeyCancellation.create({
+    data: {
+      workflowId,
+      runId: description.runId,
+      customerId,
+      journey: description.typedSearchAttributes.get(journeyKey) ?? null,
+      reason: reason ?? null,
+    },
+  });
+  return { workflowId, runId: description.runId, status: 'cancel-requested', reason: cancellation.reason, cancelledAt: cancellation.cancelledAt };
 }

@@ -75,6 +75,16 @@ async function storeEvent(db: Db, input: EventInput): Promise<StoredEvent> {
           });
         }
       }
+      if (input.type === 'signed_up' && input.customerId && input.anonymousId) {
+        // The visitor is now a customer: their anonymous history and on-site messages follow them.
+        await tx.visitorLink.upsert({
+          where: { anonymousId: input.anonymousId },
+          create: { anonymousId: input.anonymousId, customerId: input.customerId },
+          update: {},
+        });
+        await tx.event.updateMany({ where: { anonymousId: input.anonymousId, customerId: null }, data: { customerId: input.customerId } });
+        await tx.message.updateMany({ where: { visitorId: input.anonymousId, customerId: null }, data: { customerId: input.customerId } });
+      }
       return tx.event.create({
         data: {
           idempotencyKey,

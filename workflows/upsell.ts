@@ -1,0 +1,51 @@
+// Upsell / cross-sell (purchase stage): UPSELL_DELAY after an order, recommend what other
+// customers bought together with it; an order containing a recommended product within
+// UPSELL_WINDOW is the conversion.
+import { sleep } from '@temporalio/workflow';
+import type { Channel } from '../src/config';
+import { journeyActivities, runJourney } from './kit';
+
+export interface UpsellInput {
+  customerId: string;
+  orderId: string;
+  settings: {
+    delayMs: number;
+    windowMs: number;
+    maxProducts: number;
+    channels: Channel[];
+  };
+}
+
+export async function upsell({ customerId, orderId, settings }: UpsellInput): Promise<string> {
+  // Later orders are looked up in the database at the end of the window (they belong to other
+  // journeys' subjects), so this journey needs no events after its start.
+  return runJourney({ journey: 'upsell', customerId, onEvent: () => undefined }, async (journey) => {
+    const wakeAt = Date.now() + settings.delayMs;
+    journey.stage('waiting', wakeAt);
+    await sleep(settings.delayMs);
+
+    journey.stage('recommending');
+    const products = await journeyActivities.recommendProducts({ customerId, orderId, limit: settings.maxProducts });
+    if (products.length === 0) {
+      await journey.skip('recommendation', 'no products bought together with this order by other customers');
+      return journey.finish('no recommendation', 'no-recommendation');
+    }
+
+    journey.stage('sending');
+    const sent = await journey.send('recommendation', { template: 'upsell', purpose: 'marketing', channels: settings.channels, data: { products } });
+    if (sent.status !== 'sent') return journey.finish(`${sent.status}: ${sent.reason ?? 'no reason given'}`, sent.status);
+
+    const windowStart = new Date(Date.now()).toISOString();
+    await journey.waitForConversion(() => false, settings.windowMs);
+    journey.stage('checking-conversion');
+    const order = await journeyActivities.findOrderWithProducts({
+      customerId,
+      productIds: products.map((p) => p.productId),
+      after: windowStart,
+      before: new Date(Date.now()).toISOString(),
+    });
+    if (!order) return journey.finish('not converted');
+    await journey.recordConversion({ ...order, messageId: sent.messageId, revenue: order.total });
+    return journey.finish('converted', 'converted');
+  });
+}
