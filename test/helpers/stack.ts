@@ -17,6 +17,8 @@ import { startDevServer } from '../../src/temporal/dev-server';
 import { createJourneyWorker } from '../../src/worker';
 import { quietRuntime } from './workflow-env';
 
+export { eventually } from './eventually';
+
 export const TEST_API_KEY = 'test-key-0123456789abcdef';
 
 export interface Stack {
@@ -115,18 +117,5 @@ export async function startStack(options: {
   } catch (error) {
     await stop();
     throw error;
-  }
-}
-
-/** Polls until `check` returns a value without throwing (assertions inside are fine). */
-export async function eventually<T>(check: () => T | Promise<T>, { timeoutMs = 30_000, intervalMs = 200 } = {}): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      return await check();
-    } catch (error) {
-      if (Date.now() > deadline) throw error;
-      await new Promise((resolve) => setTimeout(resolve, intervalMs));
-    }
   }
 }

@@ -1,10 +1,11 @@
 // Time-skipping environment and a once-per-file workflow bundle for workflow tests.
 import { temporal } from '@temporalio/proto';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { bundleWorkflowCode, DefaultLogger, makeTelemetryFilterString, Runtime, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import type { Workflow, WorkflowHandle } from '@temporalio/client';
+import { bundleWorkflowCode, DefaultLogger, makeTelemetryFilterString, Runtime, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { findTestServer } from '../../src/toolchain/test-server';
 import { WORKFLOWS_PATH } from '../../src/worker';
-import { SEARCH_ATTRIBUTES } from '../../workflows/definitions';
+import { journeyEventSignal, SEARCH_ATTRIBUTES, type JourneyEvent } from '../../workflows/definitions';
 
 let runtimeInstalled = false;
 
@@ -35,4 +36,24 @@ export async function createTimeSkippingEnv(): Promise<TestWorkflowEnvironment> 
 export async function bundleJourneys(): Promise<WorkflowBundleWithSourceMap> {
   quietRuntime();
   return bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: new DefaultLogger('WARN') });
+}
+
+/** Starts a journey the way the router does (signalWithStart with its first event) under a worker, then runs `body`. */
+export async function runJourneyTest<W extends Workflow>(
+  env: TestWorkflowEnvironment,
+  workflowBundle: WorkflowBundleWithSourceMap,
+  options: { workflowType: string; workflowId: string; taskQueue: string; args: Parameters<W>; firstEvent: JourneyEvent; activities: object },
+  body: (handle: WorkflowHandle<W>) => Promise<void>,
+): Promise<void> {
+  const worker = await Worker.create({ connection: env.nativeConnection, taskQueue: options.taskQueue, workflowBundle, activities: options.activities });
+  await worker.runUntil(async () => {
+    const handle = await env.client.workflow.signalWithStart(options.workflowType, {
+      workflowId: options.workflowId,
+      taskQueue: options.taskQueue,
+      args: options.args as unknown[],
+      signal: journeyEventSignal,
+      signalArgs: [options.firstEvent],
+    });
+    await body(handle);
+  });
 }

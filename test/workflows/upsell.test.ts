@@ -1,0 +1,91 @@
+// Upsell on the time-skipping server: real 7 d delay and window, mocked activities.
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { stateQuery, type JourneyEvent } from '../../workflows/definitions';
+import type { upsell, UpsellInput } from '../../workflows/upsell';
+import { DAY, fakeActivities, HOUR, type FakeOptions } from '../helpers/fake-activities';
+import { bundleJourneys, createTimeSkippingEnv, runJourneyTest } from '../helpers/workflow-env';
+
+let env: TestWorkflowEnvironment;
+let workflowBundle: WorkflowBundleWithSourceMap;
+beforeAll(async () => {
+  [env, workflowBundle] = await Promise.all([createTimeSkippingEnv(), bundleJourneys()]);
+});
+afterAll(async () => {
+  await env?.teardown();
+});
+
+let n = 0;
+beforeEach(() => {
+  n += 1;
+});
+
+const settings: UpsellInput['settings'] = { delayMs: 7 * DAY, windowMs: 7 * DAY, maxProducts: 3, channels: ['kakao', 'email'] };
+const products = [
+  { productId: 'p-socks', name: 'Wool socks', boughtTogether: 4 },
+  { productId: 'p-belt', name: null, boughtTogether: 2 },
+];
+
+function start(options: FakeOptions, body: Parameters<typeof runJourneyTest<typeof upsell>>[3]) {
+  const fakes = fakeActivities(env, options);
+  const orderId = `o-${n}`;
+  const order: JourneyEvent = { id: `e-${n}`, type: 'order_completed', customerId: `c-${n}`, occurredAt: '2026-11-01T00:00:00Z', properties: { orderId, total: 50_000, currency: 'KRW', items: [] } };
+  return {
+    calls: fakes.calls,
+    run: () =>
+      runJourneyTest<typeof upsell>(
+        env,
+        workflowBundle,
+        { workflowType: 'upsell', workflowId: `upsell:${orderId}`, taskQueue: `upsell-test-${n}`, args: [{ customerId: `c-${n}`, orderId, settings }], firstEvent: order, activities: fakes.activities },
+        body,
+      ),
+  };
+}
+
+describe('upsell journey', () => {
+  it('recommends co-purchased products after 7 days and converts on an order with one of them', async () => {
+    const test = start({ recommendations: products, orderWithProducts: { orderId: 'o-next', total: 12_000, currency: 'KRW', occurredAt: '2026-11-10T00:00:00Z' } }, async (handle) => {
+      await env.sleep(6 * DAY);
+      expect(await handle.query(stateQuery)).toMatchObject({ stage: 'waiting', messagesSent: 0 });
+      expect(test.calls.recommendProducts).toHaveLength(0);
+      await env.sleep(DAY + HOUR);
+      expect(test.calls.recommendProducts).toEqual([{ customerId: `c-${n}`, orderId: `o-${n}`, limit: 3 }]);
+      expect(test.calls.sends).toHaveLength(1);
+      expect(test.calls.sends[0].request).toMatchObject({ step: 'recommendation', template: 'upsell', purpose: 'marketing', channels: ['kakao', 'email'], data: { products } });
+      expect(await handle.query(stateQuery)).toMatchObject({ stage: 'waiting-for-conversion', messagesSent: 1 });
+      expect(await handle.result()).toBe('converted');
+      const [lookup] = test.calls.findOrderWithProducts;
+      expect(lookup.productIds).toEqual(['p-socks', 'p-belt']);
+      expect(Date.parse(lookup.before) - Date.parse(lookup.after)).toBeGreaterThanOrEqual(7 * DAY);
+      expect(test.calls.conversions).toEqual([expect.objectContaining({ journey: 'upsell', orderId: 'o-next', revenue: 12_000, messageId: 'm-1' })]);
+    });
+    await test.run();
+  });
+
+  it('records "no recommendation" and sends nothing when nobody bought anything with the order', async () => {
+    const test = start({ recommendations: [] }, async (handle) => {
+      expect(await handle.result()).toBe('no recommendation');
+      expect(await handle.query(stateQuery)).toMatchObject({ stage: 'no-recommendation', messagesSent: 0 });
+      expect(test.calls.sends).toHaveLength(0);
+      expect(test.calls.skips).toEqual([expect.objectContaining({ step: 'recommendation', journey: 'upsell', reason: expect.stringContaining('no products') as string })]);
+    });
+    await test.run();
+  });
+
+  it('ends unconverted when no later order contains a recommended product', async () => {
+    const test = start({ recommendations: products, orderWithProducts: null }, async (handle) => {
+      expect(await handle.result()).toBe('not converted');
+      expect(test.calls.conversions).toHaveLength(0);
+    });
+    await test.run();
+  });
+
+  it('ends as suppressed without consent', async () => {
+    const test = start({ recommendations: products, sendStatus: () => 'suppressed' }, async (handle) => {
+      expect(await handle.result()).toMatch(/^suppressed: /);
+      expect(test.calls.findOrderWithProducts).toHaveLength(0);
+    });
+    await test.run();
+  });
+});
