@@ -18,7 +18,17 @@ export function createConversionActivities({ db }: ActivityDeps) {
     async recordConversion(request: ConversionRequest): Promise<{ conversionId: string }> {
       const conversion = await db.conversion.upsert({
         where: { idempotencyKey: request.idempotencyKey },
-        create: { ...request, occurredAt: new Date(request.occurredAt) },
+        create: {
+          idempotencyKey: request.idempotencyKey,
+          customerId: request.customerId,
+          journey: request.journey,
+          workflowId: request.workflowId,
+          orderId: request.orderId ?? null,
+          messageId: request.messageId ?? null,
+          revenue: request.revenue,
+          currency: request.currency ?? null,
+          occurredAt: new Date(request.occurredAt),
+        },
         update: {},
       });
       return { conversionId: conversion.id };

@@ -45,7 +45,13 @@ export async function upsell({ customerId, orderId, settings }: UpsellInput): Pr
       before: new Date(Date.now()).toISOString(),
     });
     if (!order) return journey.finish('not converted');
-    await journey.recordConversion({ ...order, messageId: sent.messageId, revenue: order.total });
+    await journey.recordConversion({
+      orderId: order.orderId,
+      messageId: sent.messageId,
+      revenue: order.total,
+      currency: order.currency,
+      occurredAt: order.occurredAt,
+    });
     return journey.finish('converted', 'converted');
   });
 }

@@ -51,6 +51,7 @@ export async function getCustomer(db: Db, id: string) {
       revokedAt: c.revokedAt,
     })),
     orders: { count: orders._count, revenue: orders._sum.total ?? 0, lastOrderAt: orders._max.occurredAt },
+    dormantAt: customer.dormantAt,
     createdAt: customer.createdAt,
     updatedAt: customer.updatedAt,
   };
