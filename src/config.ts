@@ -76,6 +76,11 @@ const envSchema = z.object({
   REVIEW_REMINDER_DELAY: duration.default(ms('4d')),
   REVIEW_CHANNELS: channelList.default(['kakao', 'sms', 'email']),
   REFERRAL_OFFER: z.string().min(1).default('5,000원 적립금'),
+
+  // The README's worked example journey: off unless a delay is set.
+  BROWSE_ABANDONMENT_DELAY: duration.optional(),
+  BROWSE_ABANDONMENT_WINDOW: duration.default(ms('3d')),
+  BROWSE_ABANDONMENT_CHANNELS: channelList.default(['kakao', 'sms', 'email']),
 });
 
 export type Config = ReturnType<typeof loadConfig>;
@@ -152,6 +157,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
         channels: raw.REVIEW_CHANNELS,
         referralOffer: raw.REFERRAL_OFFER,
       },
+      browseAbandonment: raw.BROWSE_ABANDONMENT_DELAY
+        ? { delayMs: raw.BROWSE_ABANDONMENT_DELAY, windowMs: raw.BROWSE_ABANDONMENT_WINDOW, channels: raw.BROWSE_ABANDONMENT_CHANNELS }
+        : null,
     },
   };
 }

@@ -1,5 +1,6 @@
 // Every journey the worker runs. Adding a journey: a file here, an export, and a route
 // entry in src/routing/routes.ts.
+export { browseAbandonment } from './browse-abandonment';
 export { cartReminder } from './cart-reminder';
 export { dormancy } from './dormancy';
 export { reviewRequest } from './review-request';

@@ -22,6 +22,10 @@ const templates: Record<string, Record<Locale, string>> = {
       'Total {{ cart.value }}. Complete your order now.',
     ),
   },
+  'browse-abandonment': {
+    ko: '{{ customer.name | default: "고객" }}님, 보고 계시던 {{ product.name | default: product.productId }} 아직 고민 중이신가요?',
+    en: 'Hi {{ customer.name | default: "there" }}, still thinking about {{ product.name | default: product.productId }}?',
+  },
   'signup-nudge': {
     ko: lines('지금 가입하면 {{ offer }} 혜택을 드려요.', '가입은 1분이면 끝나요.'),
     en: lines('Sign up now and get {{ offer }}.', 'It takes a minute.'),

@@ -17,6 +17,7 @@ export async function routeEvent(
 ): Promise<RoutedTo[]> {
   const deliveries: RoutedTo[] = [];
   for (const route of routes) {
+    if (route.enabled && !route.enabled(config)) continue;
     const starts = route.startOn === '*' || route.startOn.includes(event.type);
     if (!starts && !route.signalOn.includes(event.type)) continue;
     const subject = route.subject(event);

@@ -2,6 +2,7 @@
 // workflow file and one entry here.
 import type { Config } from '../config';
 import type { JourneyEvent } from '../../workflows/definitions';
+import type { BrowseAbandonmentInput } from '../../workflows/browse-abandonment';
 import type { CartReminderInput } from '../../workflows/cart-reminder';
 import type { DormancyInput } from '../../workflows/dormancy';
 import type { ReviewRequestInput } from '../../workflows/review-request';
@@ -23,6 +24,8 @@ export interface JourneyRoute {
   customerId(event: JourneyEvent): string | undefined;
   /** Arguments of a new run: the journey's settings are fixed when it starts. */
   startArgs(event: JourneyEvent, config: Config): unknown[];
+  /** Optional journeys are routed only when configured. */
+  enabled?(config: Config): boolean;
 }
 
 export const journeyRoutes: readonly JourneyRoute[] = [
@@ -78,6 +81,16 @@ export const journeyRoutes: readonly JourneyRoute[] = [
     startArgs: (event, config): [ReviewRequestInput] => [
       { customerId: event.customerId!, orderId: orderIdOf(event)!, settings: { ...config.journeys.reviewRequest } },
     ],
+  },
+  {
+    journey: 'browse-abandonment',
+    workflowType: 'browseAbandonment',
+    startOn: ['product_viewed'],
+    signalOn: ['cart_updated', 'order_completed'],
+    subject: (event) => event.customerId,
+    customerId: (event) => event.customerId,
+    enabled: (config) => config.journeys.browseAbandonment !== null,
+    startArgs: (event, config): [BrowseAbandonmentInput] => [{ customerId: event.customerId!, settings: { ...config.journeys.browseAbandonment! } }],
   },
 ];
 

@@ -1,0 +1,76 @@
+// The README's worked example: a new journey and its test, nothing else.
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config';
+import { journeyRoutes } from '../../src/routing/routes';
+import type { browseAbandonment, BrowseAbandonmentInput } from '../../workflows/browse-abandonment';
+import { journeyEventSignal, stateQuery, type JourneyEvent } from '../../workflows/definitions';
+import { DAY, fakeActivities, HOUR } from '../helpers/fake-activities';
+import { bundleJourneys, createTimeSkippingEnv, runJourneyTest } from '../helpers/workflow-env';
+
+let env: TestWorkflowEnvironment;
+let workflowBundle: WorkflowBundleWithSourceMap;
+beforeAll(async () => {
+  [env, workflowBundle] = await Promise.all([createTimeSkippingEnv(), bundleJourneys()]);
+});
+afterAll(async () => {
+  await env?.teardown();
+});
+
+let n = 0;
+beforeEach(() => {
+  n += 1;
+});
+
+const settings: BrowseAbandonmentInput['settings'] = { delayMs: 2 * HOUR, windowMs: 3 * DAY, channels: ['kakao'] };
+const event = (type: string, properties: Record<string, unknown>): JourneyEvent => ({ id: `${type}-${n}-${Math.round(Math.random() * 1e9)}`, type, customerId: `c-${n}`, occurredAt: '2026-11-01T00:00:00Z', properties });
+
+function start(body: Parameters<typeof runJourneyTest<typeof browseAbandonment>>[3]) {
+  const fakes = fakeActivities(env);
+  const run = () =>
+    runJourneyTest<typeof browseAbandonment>(
+      env,
+      workflowBundle,
+      {
+        workflowType: 'browseAbandonment',
+        workflowId: `browse-abandonment:c-${n}`,
+        taskQueue: `browse-test-${n}`,
+        args: [{ customerId: `c-${n}`, settings }],
+        firstEvent: event('product_viewed', { productId: 'p-lamp', name: 'Desk lamp' }),
+        activities: fakes.activities,
+      },
+      body,
+    );
+  return { calls: fakes.calls, run };
+}
+
+describe('browse abandonment (the worked example)', () => {
+  it('nudges 2 hours after a product view and converts on an order', async () => {
+    const test = start(async (handle) => {
+      await env.sleep(2 * HOUR + 60_000);
+      expect(test.calls.sends.map((s) => s.request)).toEqual([expect.objectContaining({ step: 'nudge', template: 'browse-abandonment', data: { product: { productId: 'p-lamp', name: 'Desk lamp' } } })]);
+      await handle.signal(journeyEventSignal, event('order_completed', { orderId: `o-${n}`, total: 39_000, currency: 'KRW', items: [] }));
+      expect(await handle.result()).toBe('converted');
+      expect(test.calls.conversions).toEqual([expect.objectContaining({ journey: 'browse-abandonment', revenue: 39_000 })]);
+    });
+    await test.run();
+  });
+
+  it('exits without a message when the customer adds to cart', async () => {
+    const test = start(async (handle) => {
+      await env.sleep(HOUR);
+      await handle.signal(journeyEventSignal, event('cart_updated', { items: [], value: 0 }));
+      expect(await handle.result()).toBe('kept shopping');
+      expect(await handle.query(stateQuery)).toMatchObject({ stage: 'exited', messagesSent: 0 });
+      expect(test.calls.sends).toHaveLength(0);
+    });
+    await test.run();
+  });
+
+  it('is routed only when BROWSE_ABANDONMENT_DELAY is set', () => {
+    const route = journeyRoutes.find((r) => r.journey === 'browse-abandonment')!;
+    expect(route.enabled!(loadConfig({}))).toBe(false);
+    expect(route.enabled!(loadConfig({ BROWSE_ABANDONMENT_DELAY: '2h' }))).toBe(true);
+  });
+});
