@@ -1,0 +1,84 @@
+import { describe, expect, it } from 'vitest';
+import { chooseChannel, recipientOn } from '../../activities/messages';
+import type { Consent, Customer } from '../../src/generated/prisma/client';
+import { renderTemplate, TemplateError, templateIds } from '../../src/messaging/templates';
+
+const now = new Date('2026-11-23T00:00:00Z');
+function customer(fields: Partial<Customer> = {}, consents: [string, string, boolean][] = []): Customer & { consents: Consent[] } {
+  return {
+    id: 'c-1',
+    email: null,
+    phone: null,
+    name: null,
+    locale: null,
+    timezone: null,
+    attributes: '{}',
+    dormantAt: null,
+    createdAt: now,
+    updatedAt: now,
+    ...fields,
+    consents: consents.map(([channel, purpose, granted], i) => ({
+      id: `k-${i}`,
+      customerId: 'c-1',
+      channel,
+      purpose,
+      granted,
+      nightTime: false,
+      grantedAt: granted ? now : null,
+      revokedAt: granted ? null : now,
+      updatedAt: now,
+    })),
+  };
+}
+
+describe('channel choice', () => {
+  it('takes the first channel with consent and an address', () => {
+    const c = customer({ phone: '+821012345678', email: 'a@example.com' }, [['kakao', 'marketing', true], ['email', 'marketing', true]]);
+    expect(chooseChannel(c, ['kakao', 'email'], 'marketing')).toEqual({ channel: 'kakao', recipient: '+821012345678' });
+    expect(chooseChannel(c, ['email', 'kakao'], 'marketing')).toEqual({ channel: 'email', recipient: 'a@example.com' });
+  });
+
+  it('falls through missing addresses and revoked consent, and explains when nothing is left', () => {
+    const c = customer({ email: 'a@example.com' }, [['sms', 'marketing', true], ['kakao', 'marketing', false], ['email', 'marketing', true]]);
+    expect(chooseChannel(c, ['kakao', 'sms', 'email'], 'marketing')).toEqual({ channel: 'email', recipient: 'a@example.com' });
+    expect(chooseChannel(c, ['kakao', 'sms', 'push'], 'marketing')).toEqual({
+      reasons: ['kakao: no marketing consent', 'sms: no phone number', 'push: no marketing consent'],
+    });
+  });
+
+  it('does not let marketing consent cover informational messages', () => {
+    const c = customer({ email: 'a@example.com' }, [['email', 'marketing', true]]);
+    expect(chooseChannel(c, ['email'], 'informational')).toEqual({ reasons: ['email: no informational consent'] });
+  });
+
+  it('finds the push token in the attributes', () => {
+    expect(recipientOn(customer({ attributes: '{"pushToken":"tok-1"}' }), 'push')).toEqual({ recipient: 'tok-1' });
+    expect(recipientOn(customer(), 'push')).toEqual({ missing: 'no push token' });
+    expect(recipientOn(customer(), 'onsite')).toEqual({ recipient: 'c-1' });
+  });
+});
+
+describe('templates', () => {
+  const cart = { items: [{ productId: 'p-1', name: 'Linen shirt', quantity: 2 }, { productId: 'p-2', quantity: 1 }], value: 50_000 };
+
+  it('renders Korean by default and English for en locales, falling back to product ids', async () => {
+    const ko = await renderTemplate('cart-reminder', null, { customer: { name: '민지' }, cart });
+    expect(ko).toContain('민지님');
+    expect(ko).toContain('- Linen shirt × 2');
+    expect(ko).toContain('- p-2 × 1');
+    const en = await renderTemplate('cart-reminder', 'en-US', { customer: { name: null }, cart });
+    expect(en).toMatch(/^Hi there, the items in your cart/);
+  });
+
+  it('fails on a missing variable instead of sending a blank', async () => {
+    await expect(renderTemplate('cart-reminder', 'ko', { customer: { name: null } })).rejects.toThrow(TemplateError);
+    await expect(renderTemplate('cart-reminder', 'ko', { customer: { name: null } })).rejects.toThrow(/undefined variable: cart/);
+    await expect(renderTemplate('no-such-template', 'ko', {})).rejects.toThrow('unknown template "no-such-template"');
+  });
+
+  it('has a template for every journey step', () => {
+    expect(templateIds().sort()).toEqual(
+      ['browse-abandonment', 'cart-reminder', 'dormancy-notice', 'referral-invite', 'review-reminder', 'review-request', 'signup-nudge', 'upsell'].sort(),
+    );
+  });
+});
