@@ -11,7 +11,8 @@ import { renderTemplate } from '../src/messaging/templates';
 export type MessagePurpose = 'marketing' | 'informational';
 export type MessageStatus = 'pending' | 'sent' | 'held' | 'suppressed' | 'failed';
 
-export interface SendRequest {
+/** Which journey step a message belongs to and whom it is for. */
+export interface MessageAddress {
   /** `<workflowId>/<firstRunId>/<step>`: a retry finds the first attempt's message. */
   idempotencyKey: string;
   /** The customer to message; or, for on-site messages only, an anonymous `visitorId`. */
@@ -20,8 +21,11 @@ export interface SendRequest {
   journey: string;
   workflowId: string;
   step: string;
-  template: string;
   purpose: MessagePurpose;
+}
+
+export interface SendRequest extends MessageAddress {
+  template: string;
   /** In order of preference: the first one the customer can be reached on is used. */
   channels: Channel[];
   data: Record<string, unknown>;
@@ -29,14 +33,7 @@ export interface SendRequest {
   expiresInMs?: number;
 }
 
-export interface SkipRequest {
-  idempotencyKey: string;
-  customerId?: string;
-  visitorId?: string;
-  journey: string;
-  workflowId: string;
-  step: string;
-  purpose: MessagePurpose;
+export interface SkipRequest extends MessageAddress {
   reason: string;
 }
 
@@ -99,7 +96,7 @@ export function createMessageActivities({ db, providers }: ActivityDeps) {
 
   /** Writes a final outcome for the key. */
   const record = async (
-    request: Omit<SkipRequest, 'reason'>,
+    request: MessageAddress,
     fields: { status: MessageStatus; reason: string; channel?: Channel; content?: string },
   ) =>
     outcomeOf(

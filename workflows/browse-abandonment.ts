@@ -3,8 +3,7 @@
 // cart nor ordered within the delay gets one "still interested?" message; an order within
 // the window converts.
 import type { Channel } from '../src/config';
-import { completedOrder, type CompletedOrder } from './cart-reminder';
-import { runJourney } from './kit';
+import { completedOrder, runJourney, type CompletedOrder } from './kit';
 
 export interface BrowseAbandonmentInput {
   customerId: string;
@@ -36,7 +35,7 @@ export async function browseAbandonment({ customerId, settings }: BrowseAbandonm
 
       await journey.waitForConversion(() => order !== undefined, settings.windowMs);
       if (!order) return journey.finish('not converted');
-      await journey.recordConversion({ orderId: order.orderId, messageId: sent.messageId, revenue: order.total, currency: order.currency, occurredAt: order.occurredAt });
+      await journey.recordOrderConversion(order, sent.messageId);
       return journey.finish('converted', 'converted');
     },
   );

@@ -3,7 +3,7 @@
 // CART_REMINDER_WINDOW after the reminder is its conversion.
 import type { Channel } from '../src/config';
 import type { JourneyEvent } from './definitions';
-import { journeyActivities, runJourney } from './kit';
+import { completedOrder, journeyActivities, runJourney, type CompletedOrder } from './kit';
 
 export interface CartItem {
   productId: string;
@@ -19,22 +19,6 @@ export interface CartReminderInput {
     minOrders: number;
     windowMs: number;
     channels: Channel[];
-  };
-}
-
-export interface CompletedOrder {
-  orderId: string;
-  total: number;
-  currency: string;
-  occurredAt: string;
-}
-
-export function completedOrder(event: JourneyEvent): CompletedOrder {
-  return {
-    orderId: String(event.properties.orderId),
-    total: Number(event.properties.total),
-    currency: String(event.properties.currency),
-    occurredAt: event.occurredAt,
   };
 }
 
@@ -77,13 +61,7 @@ export async function cartReminder({ customerId, settings }: CartReminderInput):
     if (!(await journey.waitForConversion(() => order !== undefined, settings.windowMs)) || !order) {
       return journey.finish('not converted');
     }
-    await journey.recordConversion({
-      orderId: order.orderId,
-      messageId: sent.messageId,
-      revenue: order.total,
-      currency: order.currency,
-      occurredAt: order.occurredAt,
-    });
+    await journey.recordOrderConversion(order, sent.messageId);
     return journey.finish('converted', 'converted');
   });
 }

@@ -5,9 +5,8 @@
 // grows large, however many events arrive.
 import { allHandlersFinished, condition, continueAsNew, workflowInfo } from '@temporalio/workflow';
 import type { Channel } from '../src/config';
-import { completedOrder, type CompletedOrder } from './cart-reminder';
 import type { JourneyEvent } from './definitions';
-import { journeyActivities, runJourney } from './kit';
+import { completedOrder, journeyActivities, runJourney, type CompletedOrder } from './kit';
 
 type Phase = 'active' | 'warned' | 'dormant';
 
@@ -64,10 +63,7 @@ export async function dormancy({ customerId, settings, carried }: DormancyInput)
     const historyLimit = settings.historyLimit ?? DEFAULT_HISTORY_LIMIT;
     for (;;) {
       if (winBack) {
-        await journey.recordConversion(
-          { orderId: winBack.orderId, messageId: s.noticeMessageId ?? undefined, revenue: winBack.total, currency: winBack.currency, occurredAt: winBack.occurredAt },
-          `conversion-${s.cycle}`,
-        );
+        await journey.recordOrderConversion(winBack, s.noticeMessageId ?? undefined, `conversion-${s.cycle}`);
         s.convertedCycle = s.cycle;
         winBack = undefined;
       }

@@ -16,6 +16,23 @@ import { customerIdKey, journeyEventSignal, journeyStageKey, stateQuery, type Jo
 
 type Activities = ReturnType<typeof createActivities>;
 
+/** An `order_completed` event as journeys use it. */
+export interface CompletedOrder {
+  orderId: string;
+  total: number;
+  currency: string;
+  occurredAt: string;
+}
+
+export function completedOrder(event: JourneyEvent): CompletedOrder {
+  return {
+    orderId: String(event.properties.orderId),
+    total: Number(event.properties.total),
+    currency: String(event.properties.currency),
+    occurredAt: event.occurredAt,
+  };
+}
+
 // Database reads and conversions: retried with backoff until they succeed.
 export const journeyActivities = proxyActivities<Activities>({
   startToCloseTimeout: '30 seconds',
@@ -55,6 +72,8 @@ export interface Journey {
     conversion: Omit<ConversionRequest, 'idempotencyKey' | 'journey' | 'workflowId' | 'customerId'> & { customerId?: string },
     step?: string,
   ): Promise<void>;
+  /** Records an order as the conversion of the message that led to it. */
+  recordOrderConversion(order: CompletedOrder, messageId: string | undefined, step?: string): Promise<void>;
   /** The visitor became a customer: tag the journey so it is found under their `CustomerId`. */
   linkCustomer(customerId: string): void;
   /** Idempotency key for a side effect of this run: stable across retries, replays and continue-as-new. */
@@ -117,6 +136,18 @@ export function startJourney(options: JourneyOptions): Journey {
     return condition(done, remaining);
   };
 
+  const recordConversion: Journey['recordConversion'] = async (conversion, step = 'conversion') => {
+    const customerId = conversion.customerId ?? options.customerId;
+    if (!customerId) throw new Error(`${options.journey}: a conversion needs a customer`);
+    await journeyActivities.recordConversion({
+      ...conversion,
+      idempotencyKey: key(step),
+      journey: options.journey,
+      workflowId: info.workflowId,
+      customerId,
+    });
+  };
+
   return {
     state,
     workflowId: info.workflowId,
@@ -141,22 +172,18 @@ export function startJourney(options: JourneyOptions): Journey {
     async skip(step, reason, purpose = 'marketing') {
       return journeyActivities.recordSkippedMessage({ ...addressing(step), purpose, reason });
     },
+    async recordOrderConversion(order, messageId, step) {
+      await recordConversion(
+        { orderId: order.orderId, messageId, revenue: order.total, currency: order.currency, occurredAt: order.occurredAt },
+        step,
+      );
+    },
     linkCustomer(customerId) {
       if (state.customerId === customerId) return;
       state.customerId = customerId;
       upsertSearchAttributes([{ key: customerIdKey, value: customerId }]);
     },
-    async recordConversion(conversion, step = 'conversion') {
-      const customerId = conversion.customerId ?? options.customerId;
-      if (!customerId) throw new Error(`${options.journey}: a conversion needs a customer`);
-      await journeyActivities.recordConversion({
-        ...conversion,
-        idempotencyKey: key(step),
-        journey: options.journey,
-        workflowId: info.workflowId,
-        customerId,
-      });
-    },
+    recordConversion,
   };
 }
 

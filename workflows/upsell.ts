@@ -45,13 +45,7 @@ export async function upsell({ customerId, orderId, settings }: UpsellInput): Pr
       before: new Date(Date.now()).toISOString(),
     });
     if (!order) return journey.finish('not converted');
-    await journey.recordConversion({
-      orderId: order.orderId,
-      messageId: sent.messageId,
-      revenue: order.total,
-      currency: order.currency,
-      occurredAt: order.occurredAt,
-    });
+    await journey.recordOrderConversion(order, sent.messageId);
     return journey.finish('converted', 'converted');
   });
 }

@@ -5,6 +5,7 @@ import type { Workflow, WorkflowHandle } from '@temporalio/client';
 import { bundleWorkflowCode, DefaultLogger, makeTelemetryFilterString, Runtime, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { findTestServer } from '../../src/toolchain/test-server';
 import { WORKFLOWS_PATH } from '../../src/worker';
+import { afterAll, beforeAll } from 'vitest';
 import { journeyEventSignal, SEARCH_ATTRIBUTES, type JourneyEvent } from '../../workflows/definitions';
 
 let runtimeInstalled = false;
@@ -56,4 +57,19 @@ export async function runJourneyTest<W extends Workflow>(
     });
     await body(handle);
   });
+}
+
+/**
+ * One time-skipping server and one workflow bundle for the test file (vitest hooks).
+ * Read `.env` and `.workflowBundle` inside tests, after `beforeAll` ran.
+ */
+export function useTimeSkipping(): { readonly env: TestWorkflowEnvironment; readonly workflowBundle: WorkflowBundleWithSourceMap } {
+  const context = {} as { env: TestWorkflowEnvironment; workflowBundle: WorkflowBundleWithSourceMap };
+  beforeAll(async () => {
+    [context.env, context.workflowBundle] = await Promise.all([createTimeSkippingEnv(), bundleJourneys()]);
+  });
+  afterAll(async () => {
+    await context.env?.teardown();
+  });
+  return context;
 }

@@ -134,6 +134,16 @@ describe('review request', () => {
     await post({ id: 'rv-delivered', type: 'order_delivered', customerId: 'c-review', properties: { orderId: 'o-review' } });
     await eventually(async () => expect((await messagesOf('c-review', 'review-request')).map((m) => m.step)).toEqual(['review-request']));
     await eventually(async () => expect((await journeyOf('c-review', 'review-request'))?.state?.stage).toBe('waiting-for-review'));
+    // What an operator types in the Web UI finds it, with the trigger event in its memo.
+    const found = await eventually(async () => {
+      const ids: string[] = [];
+      for await (const execution of stack.client.workflow.list({ query: 'Journey="review-request" AND JourneyStage="waiting-for-review"' })) ids.push(execution.workflowId);
+      expect(ids).toContain('review-request:o-review');
+      return ids;
+    });
+    expect(found).toEqual(['review-request:o-review']);
+    const description = await stack.client.workflow.getHandle('review-request:o-review').describe();
+    expect(description.memo?.trigger).toMatchObject({ id: 'rv-delivered', type: 'order_delivered', customerId: 'c-review' });
     await post({ id: 'rv-submitted', type: 'review_submitted', customerId: 'c-review', properties: { orderId: 'o-review' } });
     await eventually(async () => expect(await journeyOf('c-review', 'review-request')).toMatchObject({ status: 'COMPLETED', state: { outcome: 'reviewed', messagesSent: 2 } }));
     const steps = (await messagesOf('c-review', 'review-request')).map((m) => m.step).sort();

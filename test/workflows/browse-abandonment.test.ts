@@ -1,22 +1,13 @@
 // The README's worked example: a new journey and its test, nothing else.
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config';
 import { journeyRoutes } from '../../src/routing/routes';
 import type { browseAbandonment, BrowseAbandonmentInput } from '../../workflows/browse-abandonment';
 import { journeyEventSignal, stateQuery, type JourneyEvent } from '../../workflows/definitions';
 import { DAY, fakeActivities, HOUR } from '../helpers/fake-activities';
-import { bundleJourneys, createTimeSkippingEnv, runJourneyTest } from '../helpers/workflow-env';
+import { runJourneyTest, useTimeSkipping } from '../helpers/workflow-env';
 
-let env: TestWorkflowEnvironment;
-let workflowBundle: WorkflowBundleWithSourceMap;
-beforeAll(async () => {
-  [env, workflowBundle] = await Promise.all([createTimeSkippingEnv(), bundleJourneys()]);
-});
-afterAll(async () => {
-  await env?.teardown();
-});
+const ts = useTimeSkipping();
 
 let n = 0;
 beforeEach(() => {
@@ -27,11 +18,11 @@ const settings: BrowseAbandonmentInput['settings'] = { delayMs: 2 * HOUR, window
 const event = (type: string, properties: Record<string, unknown>): JourneyEvent => ({ id: `${type}-${n}-${Math.round(Math.random() * 1e9)}`, type, customerId: `c-${n}`, occurredAt: '2026-11-01T00:00:00Z', properties });
 
 function start(body: Parameters<typeof runJourneyTest<typeof browseAbandonment>>[3]) {
-  const fakes = fakeActivities(env);
+  const fakes = fakeActivities(ts.env);
   const run = () =>
     runJourneyTest<typeof browseAbandonment>(
-      env,
-      workflowBundle,
+      ts.env,
+      ts.workflowBundle,
       {
         workflowType: 'browseAbandonment',
         workflowId: `browse-abandonment:c-${n}`,
@@ -48,7 +39,7 @@ function start(body: Parameters<typeof runJourneyTest<typeof browseAbandonment>>
 describe('browse abandonment (the worked example)', () => {
   it('nudges 2 hours after a product view and converts on an order', async () => {
     const test = start(async (handle) => {
-      await env.sleep(2 * HOUR + 60_000);
+      await ts.env.sleep(2 * HOUR + 60_000);
       expect(test.calls.sends.map((s) => s.request)).toEqual([expect.objectContaining({ step: 'nudge', template: 'browse-abandonment', data: { product: { productId: 'p-lamp', name: 'Desk lamp' } } })]);
       await handle.signal(journeyEventSignal, event('order_completed', { orderId: `o-${n}`, total: 39_000, currency: 'KRW', items: [] }));
       expect(await handle.result()).toBe('converted');
@@ -59,7 +50,7 @@ describe('browse abandonment (the worked example)', () => {
 
   it('exits without a message when the customer adds to cart', async () => {
     const test = start(async (handle) => {
-      await env.sleep(HOUR);
+      await ts.env.sleep(HOUR);
       await handle.signal(journeyEventSignal, event('cart_updated', { items: [], value: 0 }));
       expect(await handle.result()).toBe('kept shopping');
       expect(await handle.query(stateQuery)).toMatchObject({ stage: 'exited', messagesSent: 0 });

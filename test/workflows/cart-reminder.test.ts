@@ -1,15 +1,14 @@
 // The cart-reminder journey on the time-skipping server: real 24 h and 3 d timers, mocked
 // activities, every branch of the DESIGN.md table.
 import type { WorkflowHandle } from '@temporalio/client';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { Worker } from '@temporalio/worker';
+import { beforeEach, describe, expect, it } from 'vitest';
 import type { createActivities } from '../../activities';
 import type { ConversionRequest } from '../../activities/conversions';
 import type { SendOutcome, SendRequest } from '../../activities/messages';
 import type { cartReminder, CartReminderInput } from '../../workflows/cart-reminder';
 import { journeyEventSignal, stateQuery, type JourneyEvent } from '../../workflows/definitions';
-import { bundleJourneys, createTimeSkippingEnv } from '../helpers/workflow-env';
+import { useTimeSkipping } from '../helpers/workflow-env';
 
 type Activities = ReturnType<typeof createActivities>;
 
@@ -17,16 +16,7 @@ const HOUR = 60 * 60 * 1000;
 const DAY = 24 * HOUR;
 let taskQueue = 'cart-reminder-test-0';
 
-let env: TestWorkflowEnvironment;
-let workflowBundle: WorkflowBundleWithSourceMap;
-
-beforeAll(async () => {
-  [env, workflowBundle] = await Promise.all([createTimeSkippingEnv(), bundleJourneys()]);
-});
-
-afterAll(async () => {
-  await env?.teardown();
-});
+const ts = useTimeSkipping();
 
 /** Recording fakes for the journey's activities. */
 function fakeActivities(options: { earlierOrders?: number; sendStatus?: SendOutcome['status'] } = {}) {
@@ -41,7 +31,7 @@ function fakeActivities(options: { earlierOrders?: number; sendStatus?: SendOutc
       return Promise.resolve(options.earlierOrders ?? 1);
     },
     async sendMessage(request) {
-      calls.sends.push({ request, atMs: await env.currentTimeMs() });
+      calls.sends.push({ request, atMs: await ts.env.currentTimeMs() });
       const status = options.sendStatus ?? 'sent';
       return {
         messageId: `m-${calls.sends.length}`,
@@ -78,7 +68,7 @@ function orderEvent(orderId = `o-${sequence}`, total = 50_000): JourneyEvent {
 }
 
 async function startJourney(event: JourneyEvent = cartEvent()): Promise<WorkflowHandle<typeof cartReminder>> {
-  return env.client.workflow.signalWithStart<typeof cartReminder, [JourneyEvent]>('cartReminder', {
+  return ts.env.client.workflow.signalWithStart<typeof cartReminder, [JourneyEvent]>('cartReminder', {
     workflowId: `cart-reminder:${customerId}`,
     taskQueue,
     args: [{ customerId, settings } satisfies CartReminderInput],
@@ -88,7 +78,7 @@ async function startJourney(event: JourneyEvent = cartEvent()): Promise<Workflow
 }
 
 async function withWorker<T>(activities: object, body: () => Promise<T>): Promise<T> {
-  const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle, activities });
+  const worker = await Worker.create({ connection: ts.env.nativeConnection, taskQueue, workflowBundle: ts.workflowBundle, activities });
   return worker.runUntil(body);
 }
 
@@ -96,17 +86,17 @@ describe('cart reminder journey', () => {
   it('waits 24 hours, then sends one reminder with the cart, then waits for a conversion', async () => {
     const { activities, calls } = fakeActivities();
     await withWorker(activities, async () => {
-      const startMs = await env.currentTimeMs();
+      const startMs = await ts.env.currentTimeMs();
       const handle = await startJourney();
 
-      await env.sleep(23 * HOUR);
+      await ts.env.sleep(23 * HOUR);
       const waiting = await handle.query(stateQuery);
       expect(waiting).toMatchObject({ journey: 'cart-reminder', customerId, stage: 'waiting', messagesSent: 0, outcome: null });
       expect(Date.parse(waiting.nextWakeAt!) - startMs).toBeGreaterThanOrEqual(DAY - 1000);
       expect(Date.parse(waiting.nextWakeAt!) - startMs).toBeLessThanOrEqual(DAY + 60_000);
       expect(calls.sends).toHaveLength(0);
 
-      await env.sleep(2 * HOUR);
+      await ts.env.sleep(2 * HOUR);
       const afterSend = await handle.query(stateQuery);
       expect(afterSend).toMatchObject({ stage: 'waiting-for-conversion', messagesSent: 1, outcome: null });
       expect(calls.sends).toHaveLength(1);
@@ -133,7 +123,7 @@ describe('cart reminder journey', () => {
     const { activities, calls } = fakeActivities();
     await withWorker(activities, async () => {
       const handle = await startJourney();
-      await env.sleep(23 * HOUR);
+      await ts.env.sleep(23 * HOUR);
       await handle.signal(journeyEventSignal, orderEvent());
       expect(await handle.result()).toBe('ordered before reminder');
       expect(await handle.query(stateQuery)).toMatchObject({ stage: 'exited', messagesSent: 0 });
@@ -169,7 +159,7 @@ describe('cart reminder journey', () => {
     const { activities, calls } = fakeActivities();
     await withWorker(activities, async () => {
       const handle = await startJourney();
-      await env.sleep(DAY + 2 * DAY);
+      await ts.env.sleep(DAY + 2 * DAY);
       expect(await handle.query(stateQuery)).toMatchObject({ stage: 'waiting-for-conversion' });
       await handle.signal(journeyEventSignal, orderEvent('o-win', 77_000));
       expect(await handle.result()).toBe('converted');
@@ -192,7 +182,7 @@ describe('cart reminder journey', () => {
     const { activities, calls } = fakeActivities();
     await withWorker(activities, async () => {
       const handle = await startJourney();
-      await env.sleep(DAY + 3 * DAY + HOUR);
+      await ts.env.sleep(DAY + 3 * DAY + HOUR);
       expect(await handle.result()).toBe('not converted');
       // The journey is closed: a late order no longer reaches it.
       await expect(handle.signal(journeyEventSignal, orderEvent('o-late'))).rejects.toThrow();
@@ -203,18 +193,18 @@ describe('cart reminder journey', () => {
   it('restarts the wait when the cart changes, and reminds with the latest cart', async () => {
     const { activities, calls } = fakeActivities();
     await withWorker(activities, async () => {
-      const startMs = await env.currentTimeMs();
+      const startMs = await ts.env.currentTimeMs();
       const handle = await startJourney();
-      await env.sleep(20 * HOUR);
+      await ts.env.sleep(20 * HOUR);
       const bigger = [
         { productId: 'p-1', name: 'Linen shirt', quantity: 1, price: 25_000 },
         { productId: 'p-2', name: 'Wool socks', quantity: 3, price: 5_000 },
       ];
       await handle.signal(journeyEventSignal, cartEvent(bigger));
-      await env.sleep(6 * HOUR); // 26 h after the first cart, 6 h after the second
+      await ts.env.sleep(6 * HOUR); // 26 h after the first cart, 6 h after the second
       expect(calls.sends).toHaveLength(0);
       expect(await handle.query(stateQuery)).toMatchObject({ stage: 'waiting' });
-      await env.sleep(19 * HOUR);
+      await ts.env.sleep(19 * HOUR);
       expect(calls.sends).toHaveLength(1);
       expect(calls.sends[0].atMs - startMs).toBeGreaterThanOrEqual(44 * HOUR);
       expect(calls.sends[0].request.data).toEqual({ cart: { items: bigger, value: 40_000 } });
@@ -225,12 +215,12 @@ describe('cart reminder journey', () => {
   it('ignores a re-delivered event id', async () => {
     const { activities, calls } = fakeActivities();
     await withWorker(activities, async () => {
-      const startMs = await env.currentTimeMs();
+      const startMs = await ts.env.currentTimeMs();
       const first = cartEvent();
       const handle = await startJourney(first);
-      await env.sleep(20 * HOUR);
+      await ts.env.sleep(20 * HOUR);
       await handle.signal(journeyEventSignal, first); // the router retried an old delivery
-      await env.sleep(5 * HOUR);
+      await ts.env.sleep(5 * HOUR);
       expect(calls.sends).toHaveLength(1);
       expect(calls.sends[0].atMs - startMs).toBeLessThan(25 * HOUR);
       await handle.terminate('test done');

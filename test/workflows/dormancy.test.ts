@@ -1,22 +1,13 @@
 // Dormancy watcher on the time-skipping server: real 335 d / 365 d durations, thousands of
 // events, continue-as-new.
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { journeyEventSignal, stateQuery, type JourneyEvent } from '../../workflows/definitions';
 import type { dormancy, DormancyInput } from '../../workflows/dormancy';
 import { DAY, fakeActivities, type FakeOptions } from '../helpers/fake-activities';
 import { eventually } from '../helpers/eventually';
-import { bundleJourneys, createTimeSkippingEnv, runJourneyTest } from '../helpers/workflow-env';
+import { runJourneyTest, useTimeSkipping } from '../helpers/workflow-env';
 
-let env: TestWorkflowEnvironment;
-let workflowBundle: WorkflowBundleWithSourceMap;
-beforeAll(async () => {
-  [env, workflowBundle] = await Promise.all([createTimeSkippingEnv(), bundleJourneys()]);
-});
-afterAll(async () => {
-  await env?.teardown();
-});
+const ts = useTimeSkipping();
 
 let n = 0;
 let customerId: string;
@@ -29,13 +20,13 @@ const settings: DormancyInput['settings'] = { warningAfterMs: 335 * DAY, dormant
 const event = (id: string, type = 'page_viewed', properties: Record<string, unknown> = {}): JourneyEvent => ({ id, type, customerId, occurredAt: '2026-01-01T00:00:00Z', properties });
 
 function start(options: FakeOptions & { historyLimit?: number }, body: Parameters<typeof runJourneyTest<typeof dormancy>>[3]) {
-  const fakes = fakeActivities(env, options);
+  const fakes = fakeActivities(ts.env, options);
   return {
     calls: fakes.calls,
     run: () =>
       runJourneyTest<typeof dormancy>(
-        env,
-        workflowBundle,
+        ts.env,
+        ts.workflowBundle,
         {
           workflowType: 'dormancy',
           workflowId: `dormancy:${customerId}`,
@@ -52,23 +43,23 @@ function start(options: FakeOptions & { historyLimit?: number }, body: Parameter
 describe('dormancy journey', () => {
   it('sends the informational notice after 335 silent days and marks the account dormant at 365', async () => {
     const test = start({}, async (handle) => {
-      const startMs = await env.currentTimeMs();
-      await env.sleep(334 * DAY);
+      const startMs = await ts.env.currentTimeMs();
+      await ts.env.sleep(334 * DAY);
       expect(test.calls.sends).toHaveLength(0);
       expect(await handle.query(stateQuery)).toMatchObject({ stage: 'active' });
-      await env.sleep(2 * DAY);
+      await ts.env.sleep(2 * DAY);
       expect(test.calls.sends).toHaveLength(1);
       expect(test.calls.sends[0].request).toMatchObject({ step: 'notice-1', template: 'dormancy-notice', purpose: 'informational', data: { offer: '5,000 won coupon' } });
       expect(test.calls.sends[0].atMs - startMs).toBeGreaterThanOrEqual(335 * DAY);
       expect(await handle.query(stateQuery)).toMatchObject({ stage: 'warned', messagesSent: 1 });
-      await env.sleep(30 * DAY);
+      await ts.env.sleep(30 * DAY);
       expect(test.calls.setDormant).toEqual([expect.objectContaining({ customerId, dormant: true })]);
       expect(test.calls.setDormant[0].atMs - startMs).toBeGreaterThanOrEqual(365 * DAY);
       expect(await handle.query(stateQuery)).toMatchObject({ stage: 'dormant', nextWakeAt: null });
 
       // Coming back reactivates the account and restarts the clock.
       await handle.signal(journeyEventSignal, event('back'));
-      await env.sleep(DAY);
+      await ts.env.sleep(DAY);
       expect(test.calls.setDormant.at(-1)).toMatchObject({ dormant: false });
       expect(await handle.query(stateQuery)).toMatchObject({ stage: 'active' });
       await handle.terminate('test done');
@@ -79,10 +70,10 @@ describe('dormancy journey', () => {
   it('restarts the clock on every event: no notice while the customer stays active', async () => {
     const test = start({}, async (handle) => {
       for (let month = 1; month <= 14; month += 1) {
-        await env.sleep(30 * DAY);
+        await ts.env.sleep(30 * DAY);
         await handle.signal(journeyEventSignal, event(`monthly-${month}`));
       }
-      await env.sleep(300 * DAY);
+      await ts.env.sleep(300 * DAY);
       expect(test.calls.sends).toHaveLength(0);
       expect(await handle.query(stateQuery)).toMatchObject({ stage: 'active' });
       await handle.terminate('test done');
@@ -92,9 +83,9 @@ describe('dormancy journey', () => {
 
   it('counts an order within 30 days of the notice as the win-back conversion', async () => {
     const test = start({}, async (handle) => {
-      await env.sleep(340 * DAY);
+      await ts.env.sleep(340 * DAY);
       await handle.signal(journeyEventSignal, event('winback', 'order_completed', { orderId: 'o-back', total: 42_000, currency: 'KRW', items: [] }));
-      await env.sleep(DAY);
+      await ts.env.sleep(DAY);
       expect(test.calls.conversions).toEqual([expect.objectContaining({ journey: 'dormancy', orderId: 'o-back', revenue: 42_000, messageId: 'm-1' })]);
       expect(test.calls.conversions[0].idempotencyKey).toMatch(/\/conversion-1$/);
       expect(test.calls.setDormant).toHaveLength(0);
@@ -109,7 +100,7 @@ describe('dormancy journey', () => {
       for (let batch = 0; batch < 30; batch += 1) {
         await Promise.all(Array.from({ length: 100 }, (_, i) => handle.signal(journeyEventSignal, event(`burst-${batch}-${i}`))));
       }
-      const latest = env.client.workflow.getHandle(`dormancy:${customerId}`);
+      const latest = ts.env.client.workflow.getHandle(`dormancy:${customerId}`);
       // The worker catches up on the burst in real time; wait until it has moved to a new run.
       const description = await eventually(async () => {
         const current = await latest.describe();
@@ -119,8 +110,8 @@ describe('dormancy journey', () => {
       expect(description.status.name).toBe('RUNNING');
       expect(description.historyLength).toBeLessThan(1000);
       // Still watching, and the clock counts from the last event.
-      const before = await env.currentTimeMs();
-      await env.sleep(336 * DAY);
+      const before = await ts.env.currentTimeMs();
+      await ts.env.sleep(336 * DAY);
       expect(test.calls.sends).toHaveLength(1);
       expect(test.calls.sends[0].atMs - before).toBeGreaterThanOrEqual(334 * DAY);
       expect(test.calls.sends[0].request.idempotencyKey).toContain(firstRunId);

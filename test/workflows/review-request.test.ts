@@ -1,20 +1,11 @@
 // Review request on the time-skipping server: real 3 d / 4 d durations, mocked activities.
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { journeyEventSignal, stateQuery, type JourneyEvent } from '../../workflows/definitions';
 import type { reviewRequest, ReviewRequestInput } from '../../workflows/review-request';
 import { DAY, fakeActivities, HOUR, type FakeOptions } from '../helpers/fake-activities';
-import { bundleJourneys, createTimeSkippingEnv, runJourneyTest } from '../helpers/workflow-env';
+import { runJourneyTest, useTimeSkipping } from '../helpers/workflow-env';
 
-let env: TestWorkflowEnvironment;
-let workflowBundle: WorkflowBundleWithSourceMap;
-beforeAll(async () => {
-  [env, workflowBundle] = await Promise.all([createTimeSkippingEnv(), bundleJourneys()]);
-});
-afterAll(async () => {
-  await env?.teardown();
-});
+const ts = useTimeSkipping();
 
 let n = 0;
 beforeEach(() => {
@@ -25,14 +16,14 @@ const settings: ReviewRequestInput['settings'] = { delayMs: 3 * DAY, reminderDel
 const review = (): JourneyEvent => ({ id: `review-${n}`, type: 'review_submitted', customerId: `c-${n}`, occurredAt: '2026-11-05T00:00:00Z', properties: { orderId: `o-${n}` } });
 
 function start(options: FakeOptions, body: Parameters<typeof runJourneyTest<typeof reviewRequest>>[3]) {
-  const fakes = fakeActivities(env, options);
+  const fakes = fakeActivities(ts.env, options);
   const delivered: JourneyEvent = { id: `delivered-${n}`, type: 'order_delivered', customerId: `c-${n}`, occurredAt: '2026-11-01T00:00:00Z', properties: { orderId: `o-${n}` } };
   return {
     calls: fakes.calls,
     run: () =>
       runJourneyTest<typeof reviewRequest>(
-        env,
-        workflowBundle,
+        ts.env,
+        ts.workflowBundle,
         {
           workflowType: 'reviewRequest',
           workflowId: `review-request:o-${n}`,
@@ -51,13 +42,13 @@ const steps = (sends: { request: { step: string } }[]) => sends.map((s) => s.req
 describe('review request journey', () => {
   it('asks 3 days after delivery; a review ends the asking, converts, and earns a referral invite', async () => {
     const test = start({}, async (handle) => {
-      await env.sleep(3 * DAY - HOUR);
+      await ts.env.sleep(3 * DAY - HOUR);
       expect(test.calls.sends).toHaveLength(0);
-      await env.sleep(2 * HOUR);
+      await ts.env.sleep(2 * HOUR);
       expect(steps(test.calls.sends)).toEqual(['review-request']);
       expect(test.calls.sends[0].request).toMatchObject({ template: 'review-request', data: { orderId: `o-${n}` } });
       expect(await handle.query(stateQuery)).toMatchObject({ stage: 'waiting-for-review', messagesSent: 1 });
-      await env.sleep(DAY);
+      await ts.env.sleep(DAY);
       await handle.signal(journeyEventSignal, review());
       expect(await handle.result()).toBe('reviewed');
       expect(steps(test.calls.sends)).toEqual(['review-request', 'referral-invite']);
@@ -70,7 +61,7 @@ describe('review request journey', () => {
 
   it('reminds once after 4 more days, then gives up', async () => {
     const test = start({}, async (handle) => {
-      await env.sleep(3 * DAY + 4 * DAY + HOUR);
+      await ts.env.sleep(3 * DAY + 4 * DAY + HOUR);
       expect(steps(test.calls.sends)).toEqual(['review-request', 'review-reminder']);
       expect(test.calls.sends[1].atMs - test.calls.sends[0].atMs).toBeGreaterThanOrEqual(4 * DAY);
       expect(await handle.result()).toBe('no review');
@@ -82,7 +73,7 @@ describe('review request journey', () => {
 
   it('skips the asking when the review comes before the request, and still invites', async () => {
     const test = start({}, async (handle) => {
-      await env.sleep(DAY);
+      await ts.env.sleep(DAY);
       await handle.signal(journeyEventSignal, review());
       expect(await handle.result()).toBe('reviewed');
       expect(steps(test.calls.sends)).toEqual(['referral-invite']);

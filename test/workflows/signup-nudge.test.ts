@@ -1,21 +1,13 @@
 // Signup nudge on the time-skipping server: real 30 m / 7 d durations, mocked activities.
 import type { WorkflowHandle } from '@temporalio/client';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { Worker } from '@temporalio/worker';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { customerIdKey, journeyEventSignal, stateQuery, type JourneyEvent } from '../../workflows/definitions';
 import type { signupNudge, SignupNudgeInput } from '../../workflows/signup-nudge';
 import { DAY, fakeActivities, HOUR, MINUTE, type FakeOptions } from '../helpers/fake-activities';
-import { bundleJourneys, createTimeSkippingEnv } from '../helpers/workflow-env';
+import { useTimeSkipping } from '../helpers/workflow-env';
 
-let env: TestWorkflowEnvironment;
-let workflowBundle: WorkflowBundleWithSourceMap;
-beforeAll(async () => {
-  [env, workflowBundle] = await Promise.all([createTimeSkippingEnv(), bundleJourneys()]);
-});
-afterAll(async () => {
-  await env?.teardown();
-});
+const ts = useTimeSkipping();
 
 let n = 0;
 let visitorId: string;
@@ -31,10 +23,10 @@ const view = (i: number): JourneyEvent => ({ id: `${visitorId}-view-${i}`, type:
 const signup = (customerId = `c-${visitorId}`): JourneyEvent => ({ id: `${visitorId}-signup`, type: 'signed_up', customerId, anonymousId: visitorId, occurredAt: '2026-11-23T01:00:00Z', properties: {} });
 
 async function run(options: FakeOptions, body: (handle: WorkflowHandle<typeof signupNudge>, calls: ReturnType<typeof fakeActivities>['calls']) => Promise<void>) {
-  const { activities, calls } = fakeActivities(env, options);
-  const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle, activities });
+  const { activities, calls } = fakeActivities(ts.env, options);
+  const worker = await Worker.create({ connection: ts.env.nativeConnection, taskQueue, workflowBundle: ts.workflowBundle, activities });
   await worker.runUntil(async () => {
-    const handle = await env.client.workflow.signalWithStart<typeof signupNudge, [JourneyEvent]>('signupNudge', {
+    const handle = await ts.env.client.workflow.signalWithStart<typeof signupNudge, [JourneyEvent]>('signupNudge', {
       workflowId: `signup-nudge:${visitorId}`,
       taskQueue,
       args: [{ visitorId, settings }],
@@ -48,13 +40,13 @@ async function run(options: FakeOptions, body: (handle: WorkflowHandle<typeof si
 describe('signup nudge journey', () => {
   it('shows an on-site popup 30 minutes after the second page view, then counts a signup as the conversion', async () => {
     await run({}, async (handle, calls) => {
-      await env.sleep(5 * MINUTE);
+      await ts.env.sleep(5 * MINUTE);
       expect(await handle.query(stateQuery)).toMatchObject({ stage: 'counting-views' });
       await handle.signal(journeyEventSignal, view(2));
-      await env.sleep(29 * MINUTE);
+      await ts.env.sleep(29 * MINUTE);
       expect(calls.sends).toHaveLength(0);
       expect(await handle.query(stateQuery)).toMatchObject({ stage: 'waiting' });
-      await env.sleep(2 * MINUTE);
+      await ts.env.sleep(2 * MINUTE);
       expect(calls.sends).toHaveLength(1);
       expect(calls.sends[0].request).toMatchObject({
         visitorId,
@@ -68,7 +60,7 @@ describe('signup nudge journey', () => {
       expect(calls.sends[0].request.customerId).toBeUndefined();
       expect(await handle.query(stateQuery)).toMatchObject({ stage: 'waiting-for-conversion', messagesSent: 1 });
 
-      await env.sleep(2 * DAY);
+      await ts.env.sleep(2 * DAY);
       await handle.signal(journeyEventSignal, signup('c-new'));
       expect(await handle.result()).toBe('converted');
       expect(calls.conversions).toEqual([expect.objectContaining({ customerId: 'c-new', journey: 'signup-nudge', revenue: 0, messageId: 'm-1' })]);
@@ -80,7 +72,7 @@ describe('signup nudge journey', () => {
   it('ends without a popup when the visitor signs up during the delay', async () => {
     await run({}, async (handle, calls) => {
       await handle.signal(journeyEventSignal, view(2));
-      await env.sleep(10 * MINUTE);
+      await ts.env.sleep(10 * MINUTE);
       await handle.signal(journeyEventSignal, signup());
       expect(await handle.result()).toBe('signed up before the nudge');
       expect(await handle.query(stateQuery)).toMatchObject({ stage: 'exited', customerId: `c-${visitorId}` });
@@ -99,7 +91,7 @@ describe('signup nudge journey', () => {
   it('records no conversion for a signup after the window', async () => {
     await run({}, async (handle, calls) => {
       await handle.signal(journeyEventSignal, view(2));
-      await env.sleep(30 * MINUTE + 7 * DAY + HOUR);
+      await ts.env.sleep(30 * MINUTE + 7 * DAY + HOUR);
       expect(await handle.result()).toBe('not converted');
       expect(calls.sends).toHaveLength(1);
       expect(calls.conversions).toHaveLength(0);

@@ -1,20 +1,11 @@
 // Upsell on the time-skipping server: real 7 d delay and window, mocked activities.
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { stateQuery, type JourneyEvent } from '../../workflows/definitions';
 import type { upsell, UpsellInput } from '../../workflows/upsell';
 import { DAY, fakeActivities, HOUR, type FakeOptions } from '../helpers/fake-activities';
-import { bundleJourneys, createTimeSkippingEnv, runJourneyTest } from '../helpers/workflow-env';
+import { runJourneyTest, useTimeSkipping } from '../helpers/workflow-env';
 
-let env: TestWorkflowEnvironment;
-let workflowBundle: WorkflowBundleWithSourceMap;
-beforeAll(async () => {
-  [env, workflowBundle] = await Promise.all([createTimeSkippingEnv(), bundleJourneys()]);
-});
-afterAll(async () => {
-  await env?.teardown();
-});
+const ts = useTimeSkipping();
 
 let n = 0;
 beforeEach(() => {
@@ -28,15 +19,15 @@ const products = [
 ];
 
 function start(options: FakeOptions, body: Parameters<typeof runJourneyTest<typeof upsell>>[3]) {
-  const fakes = fakeActivities(env, options);
+  const fakes = fakeActivities(ts.env, options);
   const orderId = `o-${n}`;
   const order: JourneyEvent = { id: `e-${n}`, type: 'order_completed', customerId: `c-${n}`, occurredAt: '2026-11-01T00:00:00Z', properties: { orderId, total: 50_000, currency: 'KRW', items: [] } };
   return {
     calls: fakes.calls,
     run: () =>
       runJourneyTest<typeof upsell>(
-        env,
-        workflowBundle,
+        ts.env,
+        ts.workflowBundle,
         { workflowType: 'upsell', workflowId: `upsell:${orderId}`, taskQueue: `upsell-test-${n}`, args: [{ customerId: `c-${n}`, orderId, settings }], firstEvent: order, activities: fakes.activities },
         body,
       ),
@@ -46,10 +37,10 @@ function start(options: FakeOptions, body: Parameters<typeof runJourneyTest<type
 describe('upsell journey', () => {
   it('recommends co-purchased products after 7 days and converts on an order with one of them', async () => {
     const test = start({ recommendations: products, orderWithProducts: { orderId: 'o-next', total: 12_000, currency: 'KRW', occurredAt: '2026-11-10T00:00:00Z' } }, async (handle) => {
-      await env.sleep(6 * DAY);
+      await ts.env.sleep(6 * DAY);
       expect(await handle.query(stateQuery)).toMatchObject({ stage: 'waiting', messagesSent: 0 });
       expect(test.calls.recommendProducts).toHaveLength(0);
-      await env.sleep(DAY + HOUR);
+      await ts.env.sleep(DAY + HOUR);
       expect(test.calls.recommendProducts).toEqual([{ customerId: `c-${n}`, orderId: `o-${n}`, limit: 3 }]);
       expect(test.calls.sends).toHaveLength(1);
       expect(test.calls.sends[0].request).toMatchObject({ step: 'recommendation', template: 'upsell', purpose: 'marketing', channels: ['kakao', 'email'], data: { products } });
