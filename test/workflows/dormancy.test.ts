@@ -94,6 +94,20 @@ describe('dormancy journey', () => {
     await test.run();
   });
 
+  it('records no win-back conversion for an order more than 30 days after the notice', async () => {
+    const test = start({}, async (handle) => {
+      await ts.env.sleep(335 * DAY + 31 * DAY);
+      expect(test.calls.sends).toHaveLength(1);
+      await handle.signal(journeyEventSignal, event('late', 'order_completed', { orderId: 'o-late', total: 42_000, currency: 'KRW', items: [] }));
+      await ts.env.sleep(DAY);
+      expect(test.calls.conversions).toHaveLength(0);
+      expect(test.calls.setDormant.map((call) => call.dormant)).toEqual([true, false]); // dormant at 365 d, back with the order
+      expect(await handle.query(stateQuery)).toMatchObject({ stage: 'active' });
+      await handle.terminate('test done');
+    });
+    await test.run();
+  });
+
   it('keeps its history bounded under thousands of events by continuing as new, losing none', async () => {
     const test = start({ historyLimit: 300 }, async (handle) => {
       const firstRunId = (await handle.describe()).runId;
