@@ -15,7 +15,15 @@ export interface ConversionRequest {
 
 export function createConversionActivities({ db }: ActivityDeps) {
   return {
-    async recordConversion(request: ConversionRequest): Promise<{ conversionId: string }> {
+    /**
+     * Records the conversion once per journey run; an order another run of the same journey
+     * already claimed stays theirs (first come), so revenue is never counted twice.
+     */
+    async recordConversion(request: ConversionRequest): Promise<{ conversionId: string; attributedTo: string }> {
+      if (request.orderId) {
+        const claimed = await db.conversion.findUnique({ where: { journey_orderId: { journey: request.journey, orderId: request.orderId } } });
+        if (claimed) return { conversionId: claimed.id, attributedTo: claimed.workflowId };
+      }
       const conversion = await db.conversion.upsert({
         where: { idempotencyKey: request.idempotencyKey },
         create: {
@@ -31,7 +39,7 @@ export function createConversionActivities({ db }: ActivityDeps) {
         },
         update: {},
       });
-      return { conversionId: conversion.id };
+      return { conversionId: conversion.id, attributedTo: conversion.workflowId };
     },
   };
 }

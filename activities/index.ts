@@ -1,5 +1,6 @@
 // Every side effect a journey performs. Workflows import this module by type only.
 import type { ChannelProviders } from '../src/channels/provider';
+import type { MessagingSettings } from './messages';
 import type { Db } from '../src/db';
 import { createConversionActivities } from './conversions';
 import { createCustomerActivities } from './customers';
@@ -10,6 +11,9 @@ import { createRecommendationActivities } from './recommendations';
 export interface ActivityDeps {
   db: Db;
   providers: ChannelProviders;
+  messaging: MessagingSettings;
+  /** The time rules are judged at (tests set it; quiet hours depend on it). */
+  clock?: () => Date;
 }
 
 export function createActivities(deps: ActivityDeps) {

@@ -1,12 +1,17 @@
-// The guarded send: consent, channel choice, rendering, delivery and a recorded outcome,
-// exactly once per idempotency key however often the activity is retried.
+// The guarded send: every journey's message goes through here. Consent per channel and
+// purpose, channel fallback, frequency cap, quiet hours (the journey holds with a workflow
+// timer), the Korean advertising format, delivery, and a recorded outcome — exactly once per
+// idempotency key however often the activity is retried.
 import { activityInfo } from '@temporalio/activity';
+import ms from 'ms';
 import type { ActivityDeps } from '.';
 import { PermanentProviderError, providerFor } from '../src/channels/provider';
 import type { Channel } from '../src/config';
-import type { Customer, Consent, Message } from '../src/generated/prisma/client';
+import type { Consent, Customer, Message } from '../src/generated/prisma/client';
 import { parseJsonObject } from '../src/db';
+import { formatAdvertising, quietHoursHold, variantFor, type HoursWindow } from '../src/messaging/rules';
 import { renderTemplate } from '../src/messaging/templates';
+import { unsubscribeToken, unsubscribeUrl } from '../src/messaging/unsubscribe';
 
 export type MessagePurpose = 'marketing' | 'informational';
 export type MessageStatus = 'pending' | 'sent' | 'held' | 'suppressed' | 'failed';
@@ -42,9 +47,29 @@ export interface SendOutcome {
   status: MessageStatus;
   channel: Channel | null;
   reason: string | null;
+  /** Set when `held`: the journey waits until then (a workflow timer) and sends again. */
+  heldUntil?: string | null;
+}
+
+/** The messaging rules' settings (from src/config.ts `messaging`, plus where opt-out links point). */
+export interface MessagingSettings {
+  senderName: string;
+  defaultTimezone: string;
+  quietHours: HoursWindow;
+  friendTalkQuietHours: HoursWindow;
+  frequencyCap: { count: number; windowMs: number };
+  costs: Record<string, number>;
+  unsubscribeSecret: string;
+  publicUrl: string;
 }
 
 type CustomerWithConsents = Customer & { consents: Consent[] };
+
+interface Candidate {
+  channel: Channel;
+  recipient: string;
+  nightTime: boolean;
+}
 
 /** The customer's address on a channel, or why there is none. */
 export function recipientOn(customer: CustomerWithConsents, channel: Channel): { recipient?: string; missing?: string } {
@@ -63,12 +88,9 @@ export function recipientOn(customer: CustomerWithConsents, channel: Channel): {
   }
 }
 
-/** The first channel with consent for the purpose and an address; otherwise every reason. */
-export function chooseChannel(
-  customer: CustomerWithConsents,
-  channels: Channel[],
-  purpose: MessagePurpose,
-): { channel: Channel; recipient: string } | { reasons: string[] } {
+/** Every channel, in order, the customer can get this message on; and why not on the others. */
+export function eligibleChannels(customer: CustomerWithConsents, channels: Channel[], purpose: MessagePurpose): { candidates: Candidate[]; reasons: string[] } {
+  const candidates: Candidate[] = [];
   const reasons: string[] = [];
   for (const channel of channels) {
     const consent = customer.consents.find((c) => c.channel === channel && c.purpose === purpose);
@@ -81,133 +103,183 @@ export function chooseChannel(
       reasons.push(`${channel}: ${missing}`);
       continue;
     }
-    return { channel, recipient };
+    // FriendTalk (marketing on KakaoTalk) reaches only customers who added the channel as a friend.
+    if (channel === 'kakao' && purpose === 'marketing' && parseJsonObject(customer.attributes).kakaoFriend !== true) {
+      reasons.push('kakao: not a friend of the KakaoTalk channel (FriendTalk)');
+      continue;
+    }
+    candidates.push({ channel, recipient, nightTime: consent.nightTime });
   }
-  return { reasons };
+  return { candidates, reasons };
 }
 
-export function createMessageActivities({ db, providers }: ActivityDeps) {
+/** The first channel the customer can get the message on; otherwise every reason. */
+export function chooseChannel(
+  customer: CustomerWithConsents,
+  channels: Channel[],
+  purpose: MessagePurpose,
+): { channel: Channel; recipient: string } | { reasons: string[] } {
+  const { candidates, reasons } = eligibleChannels(customer, channels, purpose);
+  const [first] = candidates;
+  return first ? { channel: first.channel, recipient: first.recipient } : { reasons };
+}
+
+const FINAL: readonly string[] = ['sent', 'suppressed', 'failed'];
+
+export function createMessageActivities({ db, providers, messaging, clock = () => new Date() }: ActivityDeps) {
   const outcomeOf = (message: Message): SendOutcome => ({
     messageId: message.id,
     status: message.status as MessageStatus,
     channel: (message.channel as Channel | null) ?? null,
     reason: message.reason,
+    heldUntil: message.heldUntil?.toISOString() ?? null,
   });
 
-  /** Writes a final outcome for the key. */
-  const record = async (
-    request: MessageAddress,
-    fields: { status: MessageStatus; reason: string; channel?: Channel; content?: string },
-  ) =>
-    outcomeOf(
-      await db.message.upsert({
-        where: { idempotencyKey: request.idempotencyKey },
-        create: {
-          idempotencyKey: request.idempotencyKey,
-          customerId: request.customerId ?? null,
-          visitorId: request.visitorId ?? null,
-          journey: request.journey,
-          workflowId: request.workflowId,
-          step: request.step,
-          purpose: request.purpose,
-          channel: fields.channel ?? null,
-          content: fields.content ?? '',
-          status: fields.status,
-          reason: fields.reason,
-        },
-        update: { status: fields.status, reason: fields.reason },
-      }),
-    );
+  const addressFields = (request: MessageAddress) => ({
+    idempotencyKey: request.idempotencyKey,
+    customerId: request.customerId ?? null,
+    visitorId: request.visitorId ?? null,
+    journey: request.journey,
+    workflowId: request.workflowId,
+    step: request.step,
+    purpose: request.purpose,
+  });
 
-  /** Who receives the message, on which channel, with which template variables; or why nobody. */
-  const resolveTarget = async (
-    request: SendRequest,
-  ): Promise<{ channel: Channel; recipient: string; locale: string | null; variables: object } | { reason: string }> => {
-    if (request.customerId) {
-      const customer = await db.customer.findUnique({ where: { id: request.customerId }, include: { consents: true } });
-      if (!customer) return { reason: 'unknown customer' };
-      const choice = chooseChannel(customer, request.channels, request.purpose);
-      if ('reasons' in choice) return { reason: choice.reasons.join('; ') };
-      return {
-        ...choice,
-        locale: customer.locale,
-        variables: { customer: { id: customer.id, name: customer.name, email: customer.email, locale: customer.locale } },
-      };
+  /** Writes the message for this key with these fields (creating it on first use). */
+  const save = async (request: MessageAddress, fields: Partial<Omit<Message, 'id' | 'idempotencyKey'>> & { status: MessageStatus }) =>
+    db.message.upsert({
+      where: { idempotencyKey: request.idempotencyKey },
+      create: { ...addressFields(request), content: '', ...fields },
+      update: fields,
+    });
+
+  const record = async (request: MessageAddress, status: MessageStatus, reason: string) => outcomeOf(await save(request, { status, reason }));
+
+  /** Hands a pending message to its channel's provider. A permanent refusal is returned, not thrown. */
+  const deliver = async (message: Message, fellBackFrom: string[]): Promise<SendOutcome | { refused: string }> => {
+    const channel = message.channel as Channel;
+    const provider = providerFor(providers, channel);
+    try {
+      const receipt = await provider.send({
+        idempotencyKey: message.idempotencyKey,
+        channel,
+        variant: message.variant,
+        recipient: message.recipient ?? '',
+        content: message.content,
+      });
+      return outcomeOf(
+        await db.message.update({
+          where: { id: message.id },
+          data: {
+            status: 'sent',
+            reason: fellBackFrom.length ? `fell back: ${fellBackFrom.join('; ')}` : null,
+            provider: receipt.provider,
+            providerMessageId: receipt.providerMessageId,
+            sentAt: clock(),
+            cost: messaging.costs[message.variant ?? channel] ?? messaging.costs[channel] ?? 0,
+          },
+        }),
+      );
+    } catch (error) {
+      const reason = `${channel}: ${provider.name} refused: ${(error as Error).message}`;
+      if (error instanceof PermanentProviderError) return { refused: reason };
+      const info = activityInfo();
+      const lastAttempt = info.retryPolicy?.maximumAttempts !== undefined && info.attempt >= info.retryPolicy.maximumAttempts;
+      if (lastAttempt) return outcomeOf(await db.message.update({ where: { id: message.id }, data: { status: 'failed', reason } }));
+      throw error;
     }
-    // An anonymous visitor has no profile, so no consents: only on-site messages, shown on
-    // our own pages while they browse, can reach them.
-    if (request.visitorId && request.channels.includes('onsite')) {
-      return { channel: 'onsite', recipient: request.visitorId, locale: null, variables: { customer: { id: null, name: null, email: null, locale: null } } };
-    }
-    return { reason: request.visitorId ? 'anonymous visitors can only get on-site messages' : 'no customer or visitor to message' };
   };
+
+  const settle = async (request: MessageAddress, result: SendOutcome | { refused: string }) =>
+    'refused' in result ? record(request, 'failed', result.refused) : result;
 
   return {
     /** Records that a journey step sends nothing, and why. */
     async recordSkippedMessage(request: SkipRequest): Promise<SendOutcome> {
       const existing = await db.message.findUnique({ where: { idempotencyKey: request.idempotencyKey } });
       if (existing) return outcomeOf(existing);
-      return record(request, { status: 'suppressed', reason: request.reason });
+      return record(request, 'suppressed', request.reason);
     },
 
     async sendMessage(request: SendRequest): Promise<SendOutcome> {
-      let message = await db.message.findUnique({ where: { idempotencyKey: request.idempotencyKey } });
-      if (message && message.status !== 'pending') return outcomeOf(message);
+      const now = clock();
+      const existing = await db.message.findUnique({ where: { idempotencyKey: request.idempotencyKey } });
+      if (existing && FINAL.includes(existing.status)) return outcomeOf(existing);
+      if (existing?.status === 'held' && existing.heldUntil && existing.heldUntil > now) return outcomeOf(existing);
+      // A crash after the provider call: resume the same message (same channel, same content).
+      if (existing?.status === 'pending' && existing.channel) return settle(request, await deliver(existing, []));
 
-      if (!message) {
-        const target = await resolveTarget(request);
-        if ('reason' in target) return record(request, { status: 'suppressed', reason: target.reason });
-        const content = await renderTemplate(request.template, target.locale, { ...target.variables, ...request.data });
-        // Written before the provider is called: a retry after a crash resumes this message
-        // (same channel, same content) instead of choosing again.
-        message = await db.message.create({
-          data: {
-            idempotencyKey: request.idempotencyKey,
-            customerId: request.customerId ?? null,
-            visitorId: request.visitorId ?? null,
-            journey: request.journey,
-            workflowId: request.workflowId,
-            step: request.step,
-            purpose: request.purpose,
-            channel: target.channel,
-            recipient: target.recipient,
-            content,
-            status: 'pending',
-            expiresAt: request.expiresInMs ? new Date(Date.now() + request.expiresInMs) : null,
-          },
-        });
+      // A new message, or a held one whose time has come: decide (again) who gets what, where.
+      let customer: CustomerWithConsents | null = null;
+      let candidates: Candidate[];
+      if (request.customerId) {
+        customer = await db.customer.findUnique({ where: { id: request.customerId }, include: { consents: true } });
+        if (!customer) return record(request, 'suppressed', 'unknown customer');
+        const eligible = eligibleChannels(customer, request.channels, request.purpose);
+        if (eligible.candidates.length === 0) return record(request, 'suppressed', eligible.reasons.join('; '));
+        candidates = eligible.candidates;
+      } else if (request.visitorId && request.channels.includes('onsite')) {
+        // An anonymous visitor has no profile, so no consents: only on-site messages, shown on
+        // our own pages while they browse, can reach them.
+        candidates = [{ channel: 'onsite', recipient: request.visitorId, nightTime: false }];
+      } else {
+        return record(request, 'suppressed', request.visitorId ? 'anonymous visitors can only get on-site messages' : 'no customer or visitor to message');
       }
 
-      const channel = message.channel as Channel;
-      const provider = providerFor(providers, channel);
-      let receipt;
-      try {
-        receipt = await provider.send({
-          idempotencyKey: request.idempotencyKey,
-          channel,
-          recipient: message.recipient ?? '',
-          content: message.content,
+      const marketing = request.purpose === 'marketing';
+      if (marketing && customer) {
+        const { count, windowMs } = messaging.frequencyCap;
+        const recent = await db.message.count({
+          where: { customerId: customer.id, purpose: 'marketing', status: 'sent', sentAt: { gte: new Date(now.getTime() - windowMs) } },
         });
-      } catch (error) {
-        const info = activityInfo();
-        const lastAttempt = info.retryPolicy?.maximumAttempts !== undefined && info.attempt >= info.retryPolicy.maximumAttempts;
-        if (error instanceof PermanentProviderError || lastAttempt) {
-          return record(request, { status: 'failed', reason: `${provider.name}: ${(error as Error).message}` });
+        if (recent >= count) {
+          return record(request, 'suppressed', `frequency cap: ${recent} marketing messages in the last ${ms(windowMs, { long: true })} (cap ${count})`);
         }
-        throw error;
       }
-      return outcomeOf(
-        await db.message.update({
-          where: { id: message.id },
-          data: {
-            status: 'sent',
-            reason: null,
-            provider: receipt.provider,
-            providerMessageId: receipt.providerMessageId,
-            sentAt: new Date(),
-          },
-        }),
-      );
+
+      const body = await renderTemplate(request.template, customer?.locale, {
+        customer: { id: customer?.id ?? null, name: customer?.name ?? null, email: customer?.email ?? null, locale: customer?.locale ?? null },
+        ...request.data,
+      });
+
+      const refusals: string[] = [];
+      for (const candidate of candidates) {
+        // On-site banners are shown on our own pages, not transmitted: no advertising format.
+        const advertised = marketing && customer !== null && candidate.channel !== 'onsite';
+        const content = advertised
+          ? formatAdvertising(body, {
+              senderName: messaging.senderName,
+              optOutUrl: unsubscribeUrl(messaging.publicUrl, unsubscribeToken(messaging.unsubscribeSecret, customer!.id, candidate.channel)),
+            })
+          : body;
+        const variant = variantFor(candidate.channel, request.purpose, content);
+        const fields = {
+          channel: candidate.channel,
+          recipient: candidate.recipient,
+          content,
+          variant,
+          expiresAt: request.expiresInMs ? new Date(now.getTime() + request.expiresInMs) : null,
+        };
+        if (advertised) {
+          const heldUntil = quietHoursHold({
+            now,
+            timezone: customer!.timezone ?? messaging.defaultTimezone,
+            variant,
+            nightTimeConsent: candidate.nightTime,
+            quietHours: messaging.quietHours,
+            friendTalkQuietHours: messaging.friendTalkQuietHours,
+          });
+          if (heldUntil) {
+            return outcomeOf(await save(request, { ...fields, status: 'held', heldUntil, reason: `quiet hours in ${customer!.timezone ?? messaging.defaultTimezone}` }));
+          }
+        }
+        // Written before the provider is called: a retry after a crash resumes this message.
+        const pending = await save(request, { ...fields, status: 'pending', reason: null });
+        const result = await deliver(pending, refusals);
+        if (!('refused' in result)) return result;
+        refusals.push(result.refused);
+      }
+      return record(request, 'failed', refusals.join('; '));
     },
   };
 }

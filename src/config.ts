@@ -26,6 +26,49 @@ const channelList = z
   .transform((value) => value.split(',').map((part) => part.trim()).filter(Boolean))
   .pipe(z.array(channel).min(1, 'name at least one channel'));
 
+/** `21:00-08:00`: the local hours in which marketing messages wait. */
+const hoursWindow = z
+  .string()
+  .regex(/^([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-3]):[0-5]\d$/, 'expected local hours like 21:00-08:00')
+  .transform((value) => {
+    const [start, end] = value.split('-');
+    return { start, end };
+  });
+
+/** `3/7d`: at most 3 marketing messages per customer in any 7 days. */
+const frequencyCap = z
+  .string()
+  .regex(/^\d+\/\d+(ms|s|m|h|d|w)$/, 'expected a count and a duration like 3/7d')
+  .transform((value) => {
+    const [count, window] = value.split('/');
+    return { count: Number(count), windowMs: ms(window as ms.StringValue) };
+  });
+
+/** `sms=8.4,lms=25.9,kakao=3.07`: cost per message by channel or variant, in the shop's currency. */
+const costTable = z
+  .string()
+  .transform((value, ctx) => {
+    const table: Record<string, number> = {};
+    for (const part of value.split(',').map((p) => p.trim()).filter(Boolean)) {
+      const match = /^([a-z]+)=(\d+(\.\d+)?)$/.exec(part);
+      if (!match) {
+        ctx.addIssue({ code: 'custom', message: `expected channel=cost pairs like sms=8.4, got "${part}"` });
+        return z.NEVER;
+      }
+      table[match[1]] = Number(match[2]);
+    }
+    return table;
+  });
+
+const timezoneName = z.string().refine((zone) => {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+}, 'expected an IANA time zone such as Asia/Seoul');
+
 const envSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   PORT: port.default(3000),
@@ -50,6 +93,15 @@ const envSchema = z.object({
   TEMPORAL_CLI_PATH: z.string().min(1).optional(),
   TEMPORAL_TASK_QUEUE: z.string().min(1).default('crm-journeys'),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+  PUBLIC_URL: z.url('expected the URL customers reach the API at, like https://crm.example.com').optional(),
+
+  SENDER_NAME: z.string().min(1).default('crm-journeys'),
+  DEFAULT_TIMEZONE: timezoneName.default('Asia/Seoul'),
+  QUIET_HOURS: hoursWindow.default({ start: '21:00', end: '08:00' }),
+  KAKAO_FRIENDTALK_QUIET_HOURS: hoursWindow.default({ start: '20:00', end: '08:00' }),
+  FREQUENCY_CAP: frequencyCap.default({ count: 3, windowMs: ms('7d') }),
+  CHANNEL_COSTS: costTable.default({ sms: 8.4, lms: 25.9, alimtalk: 6.5, friendtalk: 3.07, email: 0.3, push: 0, onsite: 0 }),
+  UNSUBSCRIBE_SECRET: z.string().min(16, 'needs at least 16 characters').optional(),
 
   CART_REMINDER_DELAY: duration.default(ms('24h')),
   CART_REMINDER_MIN_ORDERS: count.default(1),
@@ -116,6 +168,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
     databaseUrl: raw.DATABASE_URL ?? `file:${path.join(dataDir, 'crm.db')}`,
     apiKeys: raw.API_KEYS,
     logLevel: raw.LOG_LEVEL,
+    publicUrl: raw.PUBLIC_URL ?? `http://localhost:${raw.PORT}`,
+    messaging: {
+      senderName: raw.SENDER_NAME,
+      defaultTimezone: raw.DEFAULT_TIMEZONE,
+      quietHours: raw.QUIET_HOURS,
+      friendTalkQuietHours: raw.KAKAO_FRIENDTALK_QUIET_HOURS,
+      frequencyCap: raw.FREQUENCY_CAP,
+      costs: raw.CHANNEL_COSTS,
+      /** Unset outside production: a per-DATA_DIR secret (see src/secrets.ts). */
+      unsubscribeSecret: raw.UNSUBSCRIBE_SECRET,
+    },
     temporal: {
       /** Unset: start the embedded dev server. */
       address: raw.TEMPORAL_ADDRESS,

@@ -6,10 +6,10 @@ import { bundleWorkflowCode, DefaultLogger, NativeConnection, Runtime, type LogL
 import { createApp } from './api/app';
 import { ConfigError, loadConfig } from './config';
 import { createDb, migrateDatabase } from './db';
-import { developmentApiKey } from './dev-api-key';
+import { developmentApiKey, unsubscribeSecret } from './secrets';
 import { connectTemporal } from './temporal/connection';
 import { startDevServer, type DevServer } from './temporal/dev-server';
-import { createJourneyWorker, WORKFLOWS_PATH } from './worker';
+import { createJourneyWorker, messagingSettings, WORKFLOWS_PATH } from './worker';
 
 type Role = 'api' | 'worker';
 
@@ -85,6 +85,7 @@ async function main() {
       taskQueue: config.temporal.taskQueue,
       db,
       workflowBundle,
+      messaging: messagingSettings(config),
     });
     const running = worker.run();
     cleanup.push(async () => {
@@ -107,7 +108,7 @@ async function main() {
       devKey = developmentApiKey(config.dataDir);
       apiKeys = [devKey];
     }
-    const app = createApp({ db, connection, client, config, apiKeys });
+    const app = createApp({ db, connection, client, config, apiKeys, unsubscribeSecret: unsubscribeSecret(config) });
     const server: Server = await new Promise((resolve, reject) => {
       const listening = app.listen(config.port, config.host, () => resolve(listening));
       listening.once('error', reject);

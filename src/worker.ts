@@ -2,16 +2,21 @@
 import path from 'node:path';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities } from '../activities';
+import type { MessagingSettings } from '../activities/messages';
 import { OnsiteQueueProvider } from './channels/onsite';
 import { OutboxProvider } from './channels/outbox';
 import type { ChannelProviders } from './channels/provider';
+import type { Config } from './config';
 import type { Db } from './db';
+import { unsubscribeSecret } from './secrets';
 
 export interface JourneyWorkerOptions {
   connection: NativeConnection;
   namespace: string;
   taskQueue: string;
   db: Db;
+  /** Settings of the messaging rules: see `messagingSettings(config)`. */
+  messaging: MessagingSettings;
   /** Defaults to the outbox provider for every channel. */
   providers?: ChannelProviders;
   /** Pre-bundled workflow code (tests bundle once per file); otherwise bundled from workflows/. */
@@ -23,6 +28,10 @@ export interface JourneyWorkerOptions {
 /** Entry point of the journeys' code, bundled by the worker. */
 export const WORKFLOWS_PATH = path.resolve(__dirname, '..', 'workflows', 'index.ts');
 
+export function messagingSettings(config: Config): MessagingSettings {
+  return { ...config.messaging, unsubscribeSecret: unsubscribeSecret(config), publicUrl: config.publicUrl };
+}
+
 export function defaultProviders(db: Db): ChannelProviders {
   return { default: new OutboxProvider(db), onsite: new OnsiteQueueProvider() };
 }
@@ -33,7 +42,7 @@ export async function createJourneyWorker(options: JourneyWorkerOptions): Promis
     namespace: options.namespace,
     taskQueue: options.taskQueue,
     ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
-    activities: createActivities({ db: options.db, providers: options.providers ?? defaultProviders(options.db) }),
+    activities: createActivities({ db: options.db, providers: options.providers ?? defaultProviders(options.db), messaging: options.messaging }),
     // Activities in flight get this long to finish on shutdown (the SDK default is 0).
     shutdownGraceTime: '10 seconds',
     ...options.tuning,

@@ -5,6 +5,7 @@ import {
   isCancellation,
   proxyActivities,
   setHandler,
+  sleep,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
@@ -165,7 +166,18 @@ export function startJourney(options: JourneyOptions): Journey {
       return waitUntil(converted, windowEnd);
     },
     async send(step, message) {
-      const outcome = await sendActivities.sendMessage({ ...message, ...addressing(step) });
+      const request = { ...message, ...addressing(step) };
+      let outcome = await sendActivities.sendMessage(request);
+      // Quiet hours: hold with a durable timer (not a sleeping activity), then send again;
+      // the activity re-checks consent and the rules when the time comes.
+      while (outcome.status === 'held' && outcome.heldUntil) {
+        const resumeStage = state.stage;
+        const until = Date.parse(outcome.heldUntil);
+        stage('held', until);
+        await sleep(Math.max(until - Date.now(), 1));
+        stage(resumeStage);
+        outcome = await sendActivities.sendMessage(request);
+      }
       if (outcome.status === 'sent') state.messagesSent += 1;
       return outcome;
     },

@@ -9,6 +9,7 @@ import { errorHandler, notFound } from './errors';
 import { eventsRouter } from './events/router';
 import { healthRouter } from './health/router';
 import { onsiteRouter } from './onsite/router';
+import { unsubscribeRouter } from './unsubscribe/router';
 
 export interface AppDeps {
   db: Db;
@@ -16,6 +17,8 @@ export interface AppDeps {
   client: Client;
   config: Config;
   apiKeys: readonly string[];
+  /** Verifies the opt-out links in marketing messages. */
+  unsubscribeSecret: string;
 }
 
 export function createApp(deps: AppDeps): express.Express {
@@ -23,6 +26,7 @@ export function createApp(deps: AppDeps): express.Express {
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
   app.use(healthRouter(deps));
+  app.use(unsubscribeRouter(deps));
   app.use('/v1', requireApiKey(deps.apiKeys));
   app.use(express.json({ limit: '5mb' }));
   app.use(eventsRouter(deps));

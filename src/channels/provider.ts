@@ -5,6 +5,8 @@ import type { Channel } from '../config';
 export interface OutgoingMessage {
   idempotencyKey: string;
   channel: Channel;
+  /** sms | lms, alimtalk | friendtalk, or null: how the channel carries it. */
+  variant?: string | null;
   /** Email address, phone number, device token or visitor id, depending on the channel. */
   recipient: string;
   content: string;

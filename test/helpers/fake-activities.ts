@@ -46,7 +46,7 @@ export function fakeActivities(env: TestWorkflowEnvironment, options: FakeOption
     },
     recordConversion(request) {
       calls.conversions.push(request);
-      return Promise.resolve({ conversionId: `conv-${calls.conversions.length}` });
+      return Promise.resolve({ conversionId: `conv-${calls.conversions.length}`, attributedTo: request.workflowId });
     },
     recommendProducts(input) {
       calls.recommendProducts.push(input);

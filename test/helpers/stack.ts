@@ -14,7 +14,8 @@ import { loadConfig, type Config } from '../../src/config';
 import { createDb, migrateDatabase, type Db } from '../../src/db';
 import { connectTemporal } from '../../src/temporal/connection';
 import { startDevServer } from '../../src/temporal/dev-server';
-import { createJourneyWorker } from '../../src/worker';
+import { unsubscribeSecret } from '../../src/secrets';
+import { createJourneyWorker, messagingSettings } from '../../src/worker';
 import { quietRuntime } from './workflow-env';
 
 export { eventually } from './eventually';
@@ -54,6 +55,9 @@ export async function startStack(options: {
     API_KEYS: TEST_API_KEY,
     TEMPORAL_DEV_PORT: String(await freePort()),
     TEMPORAL_UI_PORT: String(await freePort()),
+    // Equal start and end: no quiet hours, so results do not depend on the time of day.
+    QUIET_HOURS: '00:00-00:00',
+    KAKAO_FRIENDTALK_QUIET_HOURS: '00:00-00:00',
     ...options.env,
   });
   const stops: (() => Promise<unknown>)[] = [];
@@ -83,6 +87,7 @@ export async function startStack(options: {
       taskQueue: config.temporal.taskQueue,
       db,
       providers: options.providers?.(db),
+      messaging: messagingSettings(config),
       tuning: options.workerTuning,
     });
     const running = worker.run();
@@ -93,7 +98,7 @@ export async function startStack(options: {
 
     const { connection, client } = await connectTemporal(devServer.address, config.temporal.namespace);
     stops.push(() => connection.close());
-    const app = createApp({ db, connection, client, config, apiKeys: [TEST_API_KEY] });
+    const app = createApp({ db, connection, client, config, apiKeys: [TEST_API_KEY], unsubscribeSecret: unsubscribeSecret(config) });
     const server: Server = await new Promise((resolve) => {
       const listening = app.listen(0, '127.0.0.1', () => resolve(listening));
     });

@@ -52,6 +52,7 @@ async function customerWithEarlierOrder(id: string, options: { phone?: string; c
   const put = await stack.api('PUT', `/v1/customers/${id}`, {
     name: 'Minji',
     phone: options.phone ?? '+821012345678',
+    attributes: { kakaoFriend: true },
     timezone: 'Asia/Seoul',
     locale: 'ko',
     consents: options.consent === false ? [] : [{ channel: 'kakao', purpose: 'marketing', granted: true }],

@@ -40,6 +40,7 @@ async function customer(id: string, profile: Record<string, unknown> = {}) {
     phone: '+821012345678',
     email: `${id}@example.com`,
     locale: 'ko',
+    attributes: { kakaoFriend: true },
     consents: [
       { channel: 'kakao', purpose: 'marketing', granted: true },
       { channel: 'email', purpose: 'informational', granted: true },

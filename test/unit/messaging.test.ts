@@ -33,7 +33,7 @@ function customer(fields: Partial<Customer> = {}, consents: [string, string, boo
 
 describe('channel choice', () => {
   it('takes the first channel with consent and an address', () => {
-    const c = customer({ phone: '+821012345678', email: 'a@example.com' }, [['kakao', 'marketing', true], ['email', 'marketing', true]]);
+    const c = customer({ phone: '+821012345678', email: 'a@example.com', attributes: '{"kakaoFriend":true}' }, [['kakao', 'marketing', true], ['email', 'marketing', true]]);
     expect(chooseChannel(c, ['kakao', 'email'], 'marketing')).toEqual({ channel: 'kakao', recipient: '+821012345678' });
     expect(chooseChannel(c, ['email', 'kakao'], 'marketing')).toEqual({ channel: 'email', recipient: 'a@example.com' });
   });
@@ -44,6 +44,13 @@ describe('channel choice', () => {
     expect(chooseChannel(c, ['kakao', 'sms', 'push'], 'marketing')).toEqual({
       reasons: ['kakao: no marketing consent', 'sms: no phone number', 'push: no marketing consent'],
     });
+  });
+
+  it('sends FriendTalk only to friends of the KakaoTalk channel, and AlimTalk to anyone with consent', () => {
+    const c = customer({ phone: '+821012345678', email: 'a@example.com' }, [['kakao', 'marketing', true], ['kakao', 'informational', true], ['email', 'marketing', true]]);
+    expect(chooseChannel(c, ['kakao', 'email'], 'marketing')).toEqual({ channel: 'email', recipient: 'a@example.com' });
+    expect(chooseChannel(c, ['kakao'], 'marketing')).toEqual({ reasons: ['kakao: not a friend of the KakaoTalk channel (FriendTalk)'] });
+    expect(chooseChannel(c, ['kakao'], 'informational')).toEqual({ channel: 'kakao', recipient: '+821012345678' });
   });
 
   it('does not let marketing consent cover informational messages', () => {

@@ -42,7 +42,7 @@ function fakeActivities(options: { earlierOrders?: number; sendStatus?: SendOutc
     },
     recordConversion(request) {
       calls.conversions.push(request);
-      return Promise.resolve({ conversionId: 'conv-1' });
+      return Promise.resolve({ conversionId: 'conv-1', attributedTo: request.workflowId });
     },
   };
   return { activities, calls };

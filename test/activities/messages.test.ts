@@ -1,0 +1,220 @@
+// The guarded send against a real (migrated) SQLite database: every rule of the messaging
+// layer, with the clock set by the test.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { MockActivityEnvironment } from '@temporalio/testing';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { createMessageActivities, type MessagingSettings, type SendOutcome, type SendRequest } from '../../activities/messages';
+import { OutboxProvider } from '../../src/channels/outbox';
+import { PermanentProviderError, type ChannelProvider, type ChannelProviders, type OutgoingMessage } from '../../src/channels/provider';
+import { createDb, migrateDatabase, type Db } from '../../src/db';
+import { verifyUnsubscribeToken } from '../../src/messaging/unsubscribe';
+
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'crm-journeys-messages-'));
+let db: Db;
+beforeAll(async () => {
+  const url = `file:${path.join(dir, 'crm.db')}`;
+  await migrateDatabase(url);
+  db = createDb(url);
+});
+afterAll(async () => {
+  await db?.$disconnect();
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+const settings: MessagingSettings = {
+  senderName: 'Seoul Shop',
+  defaultTimezone: 'Asia/Seoul',
+  quietHours: { start: '21:00', end: '08:00' },
+  friendTalkQuietHours: { start: '20:00', end: '08:00' },
+  frequencyCap: { count: 3, windowMs: 7 * 86_400_000 },
+  costs: { sms: 8.4, lms: 25.9, friendtalk: 3.07, alimtalk: 6.5, email: 0.3 },
+  unsubscribeSecret: 'test-unsubscribe-secret-0123456789',
+  publicUrl: 'https://crm.example.com',
+};
+
+let clock = new Date('2026-11-23T03:00:00Z'); // 12:00 in Seoul
+let n = 0;
+let customerId: string;
+beforeEach(() => {
+  n += 1;
+  customerId = `c-msg-${n}`;
+  clock = new Date('2026-11-23T03:00:00Z');
+});
+
+function activities(providers?: Partial<ChannelProviders>) {
+  return createMessageActivities({ db, providers: { default: new OutboxProvider(db), ...providers }, messaging: settings, clock: () => clock });
+}
+
+async function customer(fields: { timezone?: string; attributes?: object; phone?: string | null } = {}, consents: [string, string, boolean?][] = [['kakao', 'marketing'], ['sms', 'marketing'], ['email', 'marketing'], ['email', 'informational']]) {
+  await db.customer.create({
+    data: {
+      id: customerId,
+      name: '민지',
+      phone: fields.phone === undefined ? '+821012345678' : fields.phone,
+      email: `${customerId}@example.com`,
+      timezone: fields.timezone ?? 'Asia/Seoul',
+      attributes: JSON.stringify(fields.attributes ?? { kakaoFriend: true }),
+      consents: { create: consents.map(([channel, purpose, nightTime]) => ({ channel, purpose, granted: true, nightTime: nightTime ?? false, grantedAt: clock })) },
+    },
+  });
+}
+
+const request = (step: string, overrides: Partial<SendRequest> = {}): SendRequest => ({
+  idempotencyKey: `wf-${n}/run/${step}`,
+  customerId,
+  journey: 'cart-reminder',
+  workflowId: `cart-reminder:${customerId}`,
+  step,
+  template: 'cart-reminder',
+  purpose: 'marketing',
+  channels: ['kakao', 'sms', 'email'],
+  data: { cart: { items: [{ productId: 'p-1', name: '린넨 셔츠', quantity: 1 }], value: 25_000 } },
+  ...overrides,
+});
+
+/** The send activity with these providers, as a function. */
+const sender = (providers?: Partial<ChannelProviders>) => {
+  const built = activities(providers);
+  return (r: SendRequest) => built.sendMessage(r);
+};
+
+/** Runs the send as Temporal would, on the given attempt of at most 5. */
+const run = (fn: (r: SendRequest) => Promise<SendOutcome>, r: SendRequest, attempt = 1) =>
+  new MockActivityEnvironment({ attempt, retryPolicy: { maximumAttempts: 5 } }).run<[SendRequest], SendOutcome, typeof fn>(fn, r);
+
+describe('the guarded send', () => {
+  it('formats marketing messages as Korean advertising, with a working opt-out link, and costs them', async () => {
+    await customer();
+    const outcome = await run(sender(), request('reminder'));
+    expect(outcome).toMatchObject({ status: 'sent', channel: 'kakao' });
+    const message = await db.message.findUniqueOrThrow({ where: { idempotencyKey: request('reminder').idempotencyKey } });
+    expect(message.content.startsWith('(광고) 민지님')).toBe(true);
+    expect(message.content).toContain('보낸 곳: Seoul Shop');
+    const link = /무료 수신거부: (https:\/\/crm\.example\.com\/unsubscribe\/(\S+))$/.exec(message.content);
+    expect(link).not.toBeNull();
+    expect(verifyUnsubscribeToken(settings.unsubscribeSecret, link![2])).toEqual({ customerId, channel: 'kakao' });
+    expect(message).toMatchObject({ variant: 'friendtalk', cost: 3.07, sentAt: clock });
+  });
+
+  it('leaves informational messages unformatted and sends them by AlimTalk', async () => {
+    await customer({}, [['kakao', 'informational']]);
+    const outcome = await run(sender(), request('notice', { purpose: 'informational', template: 'dormancy-notice', data: { dormantOn: '2027-01-01', offer: 'coupon' } }));
+    expect(outcome).toMatchObject({ status: 'sent', channel: 'kakao' });
+    const message = await db.message.findFirstOrThrow({ where: { customerId } });
+    expect(message.content).not.toContain('(광고)');
+    expect(message).toMatchObject({ variant: 'alimtalk', cost: 6.5 });
+  });
+
+  it('counts SMS length in EUC-KR bytes: long texts go as LMS at the LMS price', async () => {
+    await customer({}, [['sms', 'informational']]);
+    const short = await run(sender(), request('short', { purpose: 'informational', channels: ['sms'], template: 'review-request', data: { orderId: 'o-1' } }));
+    expect(short.status).toBe('sent');
+    const long = await run(sender(), request('long', { purpose: 'informational', channels: ['sms'], template: 'dormancy-notice', data: { dormantOn: '2027-01-01', offer: '5,000원 쿠폰' } }));
+    expect(long.status).toBe('sent');
+    const rows = await db.message.findMany({ where: { customerId }, orderBy: { step: 'asc' } });
+    expect(rows.map((m) => [m.step, m.variant, m.cost])).toEqual([
+      ['long', 'lms', 25.9],
+      ['short', 'sms', 8.4],
+    ]);
+  });
+
+  it('holds a marketing message during quiet hours until 08:00 local, then sends it', async () => {
+    await customer();
+    clock = new Date('2026-11-23T13:30:00Z'); // 22:30 in Seoul
+    const send = sender();
+    const held = await run(send, request('reminder'));
+    expect(held).toMatchObject({ status: 'held', channel: 'kakao', heldUntil: '2026-11-23T23:00:00.000Z' }); // 08:00 KST
+    clock = new Date('2026-11-23T20:00:00Z');
+    expect(await run(send, request('reminder'))).toMatchObject({ status: 'held' });
+    clock = new Date('2026-11-23T23:00:00Z');
+    expect(await run(send, request('reminder'))).toMatchObject({ status: 'sent', channel: 'kakao' });
+    const message = await db.message.findUniqueOrThrow({ where: { idempotencyKey: request('reminder').idempotencyKey } });
+    expect(message).toMatchObject({ status: 'sent', heldUntil: new Date('2026-11-23T23:00:00Z'), sentAt: new Date('2026-11-23T23:00:00Z') });
+    expect(await db.outboxEntry.count({ where: { idempotencyKey: message.idempotencyKey } })).toBe(1);
+  });
+
+  it('judges quiet hours in the customer’s own time zone, DST included', async () => {
+    await customer({ timezone: 'America/New_York' }, [['email', 'marketing']]);
+    clock = new Date('2026-07-01T02:00:00Z'); // 22:00 EDT
+    expect(await run(sender(), request('reminder'))).toMatchObject({ status: 'held', heldUntil: '2026-07-01T12:00:00.000Z' });
+  });
+
+  it('lets night-time consent through the general quiet hours but not FriendTalk’s', async () => {
+    await customer({}, [['kakao', 'marketing', true], ['email', 'marketing', true]]);
+    clock = new Date('2026-11-23T11:30:00Z'); // 20:30 in Seoul
+    expect(await run(sender(), request('kakao-first'))).toMatchObject({ status: 'held', channel: 'kakao', heldUntil: '2026-11-23T23:00:00.000Z' });
+    expect(await run(sender(), request('email-only', { channels: ['email'] }))).toMatchObject({ status: 'sent', channel: 'email' });
+  });
+
+  it('re-checks consent when a held message comes due', async () => {
+    await customer({}, [['email', 'marketing']]);
+    clock = new Date('2026-11-23T13:30:00Z');
+    expect(await run(sender(), request('reminder', { channels: ['email'] }))).toMatchObject({ status: 'held' });
+    await db.consent.updateMany({ where: { customerId }, data: { granted: false, revokedAt: clock } });
+    clock = new Date('2026-11-23T23:00:00Z');
+    expect(await run(sender(), request('reminder', { channels: ['email'] }))).toMatchObject({ status: 'suppressed', reason: 'email: no marketing consent' });
+  });
+
+  it('suppresses marketing over the frequency cap, with the reason, but not informational messages', async () => {
+    await customer({}, [['email', 'marketing'], ['email', 'informational']]);
+    const send = sender();
+    for (const step of ['one', 'two', 'three']) expect(await run(send, request(step, { channels: ['email'] }))).toMatchObject({ status: 'sent' });
+    expect(await run(send, request('four', { channels: ['email'] }))).toMatchObject({
+      status: 'suppressed',
+      reason: 'frequency cap: 3 marketing messages in the last 7 days (cap 3)',
+    });
+    expect(await run(send, request('notice', { channels: ['email'], purpose: 'informational', template: 'review-request', data: { orderId: 'o-1' } }))).toMatchObject({ status: 'sent' });
+    clock = new Date(clock.getTime() + 7 * 86_400_000 + 1000);
+    expect(await run(send, request('five', { channels: ['email'] }))).toMatchObject({ status: 'sent' });
+  });
+
+  it('falls back to the next channel when a provider refuses permanently', async () => {
+    await customer();
+    const refusing: ChannelProvider = { name: 'kakao-api', send: () => Promise.reject(new PermanentProviderError('unknown template code')) };
+    const outcome = await run(sender({ kakao: refusing }), request('reminder'));
+    expect(outcome).toMatchObject({ status: 'sent', channel: 'sms', reason: 'fell back: kakao: kakao-api refused: unknown template code' });
+  });
+
+  it('fails, recorded, when every channel refuses', async () => {
+    await customer({}, [['kakao', 'marketing']]);
+    const refusing: ChannelProvider = { name: 'kakao-api', send: () => Promise.reject(new PermanentProviderError('blocked number')) };
+    expect(await run(sender({ kakao: refusing }), request('reminder'))).toMatchObject({ status: 'failed', reason: 'kakao: kakao-api refused: blocked number' });
+  });
+
+  it('delivers once when the activity fails after the provider accepted the message', async () => {
+    await customer({}, [['email', 'marketing']]);
+    const calls: OutgoingMessage[] = [];
+    let failed = false;
+    const outbox = new OutboxProvider(db);
+    const flaky: ChannelProvider = {
+      name: 'outbox',
+      async send(message) {
+        calls.push(message);
+        const receipt = await outbox.send(message);
+        if (!failed) {
+          failed = true;
+          throw new Error('timeout after accepting');
+        }
+        return receipt;
+      },
+    };
+    const send = sender({ email: flaky });
+    await expect(run(send, request('reminder', { channels: ['email'] }))).rejects.toThrow('timeout after accepting');
+    expect(await run(send, request('reminder', { channels: ['email'] }), 2)).toMatchObject({ status: 'sent', channel: 'email' });
+    expect(await run(send, request('reminder', { channels: ['email'] }), 3)).toMatchObject({ status: 'sent' });
+    expect(calls).toHaveLength(2);
+    expect(calls[0].content).toBe(calls[1].content);
+    expect(await db.outboxEntry.count({ where: { idempotencyKey: request('reminder').idempotencyKey } })).toBe(1);
+  });
+
+  it('records a failure on the last attempt instead of retrying forever', async () => {
+    await customer({}, [['email', 'marketing']]);
+    const down: ChannelProvider = { name: 'smtp', send: () => Promise.reject(new Error('connection refused')) };
+    expect(await run(sender({ email: down }), request('reminder', { channels: ['email'] }), 5)).toMatchObject({
+      status: 'failed',
+      reason: 'email: smtp refused: connection refused',
+    });
+  });
+});
