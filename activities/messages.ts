@@ -163,6 +163,8 @@ export function createMessageActivities({ db, providers, messaging, clock = () =
       const receipt = await provider.send({
         idempotencyKey: message.idempotencyKey,
         channel,
+        purpose: message.purpose as MessagePurpose,
+        template: message.template,
         variant: message.variant,
         recipient: message.recipient ?? '',
         content: message.content,
@@ -254,6 +256,7 @@ export function createMessageActivities({ db, providers, messaging, clock = () =
           : body;
         const variant = variantFor(candidate.channel, request.purpose, content);
         const fields = {
+          template: request.template,
           channel: candidate.channel,
           recipient: candidate.recipient,
           content,

@@ -103,6 +103,24 @@ const envSchema = z.object({
   CHANNEL_COSTS: costTable.default({ sms: 8.4, lms: 25.9, alimtalk: 6.5, friendtalk: 3.07, email: 0.3, push: 0, onsite: 0 }),
   UNSUBSCRIBE_SECRET: z.string().min(16, 'needs at least 16 characters').optional(),
 
+  // Who delivers each channel: the outbox (records only) by default.
+  EMAIL_PROVIDER: z.enum(['outbox', 'smtp', 'webhook']).default('outbox'),
+  SMS_PROVIDER: z.enum(['outbox', 'api', 'webhook']).default('outbox'),
+  KAKAO_PROVIDER: z.enum(['outbox', 'api', 'webhook']).default('outbox'),
+  PUSH_PROVIDER: z.enum(['outbox', 'api', 'webhook']).default('outbox'),
+  SMTP_URL: z.string().regex(/^smtps?:\/\/.+/, 'expected smtp://user:pass@host:port or smtps://…').optional(),
+  EMAIL_FROM: z.string().min(3).optional(),
+  SMS_API_URL: z.url().optional(),
+  SMS_API_KEY: z.string().min(1).optional(),
+  SMS_SENDER: z.string().regex(/^\+?[0-9-]{3,20}$/, 'expected the registered sender number').optional(),
+  KAKAO_API_URL: z.url().optional(),
+  KAKAO_API_KEY: z.string().min(1).optional(),
+  KAKAO_SENDER_KEY: z.string().min(1).optional(),
+  PUSH_API_URL: z.url().optional(),
+  PUSH_API_KEY: z.string().min(1).optional(),
+  WEBHOOK_URL: z.url().optional(),
+  WEBHOOK_SECRET: z.string().min(16, 'needs at least 16 characters').optional(),
+
   CART_REMINDER_DELAY: duration.default(ms('24h')),
   CART_REMINDER_MIN_ORDERS: count.default(1),
   CART_REMINDER_WINDOW: duration.default(ms('3d')),
@@ -156,9 +174,21 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
     );
   }
   const raw = parsed.data;
+  const problems: string[] = [];
   if (raw.DORMANCY_AFTER <= raw.DORMANCY_WARNING_AFTER) {
-    throw new ConfigError(['DORMANCY_AFTER: must be longer than DORMANCY_WARNING_AFTER (the warning comes before the account goes dormant)']);
+    problems.push('DORMANCY_AFTER: must be longer than DORMANCY_WARNING_AFTER (the warning comes before the account goes dormant)');
   }
+  // A chosen provider needs its settings.
+  const needs = (when: boolean, why: string, names: (keyof typeof raw)[]) => {
+    for (const name of names) if (when && !raw[name]) problems.push(`${name}: required when ${why}`);
+  };
+  needs(raw.EMAIL_PROVIDER === 'smtp', 'EMAIL_PROVIDER=smtp', ['SMTP_URL', 'EMAIL_FROM']);
+  needs(raw.SMS_PROVIDER === 'api', 'SMS_PROVIDER=api', ['SMS_API_URL', 'SMS_API_KEY', 'SMS_SENDER']);
+  needs(raw.KAKAO_PROVIDER === 'api', 'KAKAO_PROVIDER=api', ['KAKAO_API_URL', 'KAKAO_API_KEY', 'KAKAO_SENDER_KEY']);
+  needs(raw.PUSH_PROVIDER === 'api', 'PUSH_PROVIDER=api', ['PUSH_API_URL', 'PUSH_API_KEY']);
+  const webhookUsed = [raw.EMAIL_PROVIDER, raw.SMS_PROVIDER, raw.KAKAO_PROVIDER, raw.PUSH_PROVIDER].includes('webhook');
+  needs(webhookUsed, 'a channel uses the webhook provider', ['WEBHOOK_URL', 'WEBHOOK_SECRET']);
+  if (problems.length) throw new ConfigError(problems);
   const dataDir = path.resolve(raw.DATA_DIR);
   return {
     env: raw.NODE_ENV,
@@ -169,6 +199,18 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
     apiKeys: raw.API_KEYS,
     logLevel: raw.LOG_LEVEL,
     publicUrl: raw.PUBLIC_URL ?? `http://localhost:${raw.PORT}`,
+    providers: {
+      email: raw.EMAIL_PROVIDER,
+      sms: raw.SMS_PROVIDER,
+      kakao: raw.KAKAO_PROVIDER,
+      push: raw.PUSH_PROVIDER,
+      smtp: raw.SMTP_URL && raw.EMAIL_FROM ? { url: raw.SMTP_URL, from: raw.EMAIL_FROM } : null,
+      smsApi: raw.SMS_API_URL && raw.SMS_API_KEY && raw.SMS_SENDER ? { url: raw.SMS_API_URL, apiKey: raw.SMS_API_KEY, sender: raw.SMS_SENDER } : null,
+      kakaoApi:
+        raw.KAKAO_API_URL && raw.KAKAO_API_KEY && raw.KAKAO_SENDER_KEY ? { url: raw.KAKAO_API_URL, apiKey: raw.KAKAO_API_KEY, senderKey: raw.KAKAO_SENDER_KEY } : null,
+      pushApi: raw.PUSH_API_URL && raw.PUSH_API_KEY ? { url: raw.PUSH_API_URL, apiKey: raw.PUSH_API_KEY } : null,
+      webhook: raw.WEBHOOK_URL && raw.WEBHOOK_SECRET ? { url: raw.WEBHOOK_URL, secret: raw.WEBHOOK_SECRET } : null,
+    },
     messaging: {
       senderName: raw.SENDER_NAME,
       defaultTimezone: raw.DEFAULT_TIMEZONE,

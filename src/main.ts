@@ -4,6 +4,7 @@
 import type { Server } from 'node:http';
 import { bundleWorkflowCode, DefaultLogger, NativeConnection, Runtime, type LogLevel, type Worker } from '@temporalio/worker';
 import { createApp } from './api/app';
+import { providersFromConfig } from './channels';
 import { ConfigError, loadConfig } from './config';
 import { createDb, migrateDatabase } from './db';
 import { developmentApiKey, unsubscribeSecret } from './secrets';
@@ -86,6 +87,7 @@ async function main() {
       db,
       workflowBundle,
       messaging: messagingSettings(config),
+      providers: providersFromConfig(config, db),
     });
     const running = worker.run();
     cleanup.push(async () => {

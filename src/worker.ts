@@ -17,7 +17,7 @@ export interface JourneyWorkerOptions {
   db: Db;
   /** Settings of the messaging rules: see `messagingSettings(config)`. */
   messaging: MessagingSettings;
-  /** Defaults to the outbox provider for every channel. */
+  /** Defaults to the outbox provider for every channel (see `providersFromConfig`). */
   providers?: ChannelProviders;
   /** Pre-bundled workflow code (tests bundle once per file); otherwise bundled from workflows/. */
   workflowBundle?: WorkerOptions['workflowBundle'];

@@ -5,6 +5,9 @@ import type { Channel } from '../config';
 export interface OutgoingMessage {
   idempotencyKey: string;
   channel: Channel;
+  purpose: 'marketing' | 'informational';
+  /** The template it was rendered from: AlimTalk sends it as the registered template code. */
+  template: string | null;
   /** sms | lms, alimtalk | friendtalk, or null: how the channel carries it. */
   variant?: string | null;
   /** Email address, phone number, device token or visitor id, depending on the channel. */

@@ -1,5 +1,6 @@
 -- AlterTable
 ALTER TABLE "Message" ADD COLUMN "heldUntil" DATETIME;
+ALTER TABLE "Message" ADD COLUMN "template" TEXT;
 ALTER TABLE "Message" ADD COLUMN "variant" TEXT;
 
 -- CreateIndex
