@@ -239,13 +239,14 @@ export function createMessageActivities({ db, providers, messaging, clock = () =
         }
       }
 
-      const body = await renderTemplate(request.template, customer?.locale, {
+      const variables = {
         customer: { id: customer?.id ?? null, name: customer?.name ?? null, email: customer?.email ?? null, locale: customer?.locale ?? null },
         ...request.data,
-      });
+      };
 
       const refusals: string[] = [];
       for (const candidate of candidates) {
+        const body = await renderTemplate(request.template, customer?.locale, variables, candidate.channel);
         // On-site banners are shown on our own pages, not transmitted: no advertising format.
         const advertised = marketing && customer !== null && candidate.channel !== 'onsite';
         const content = advertised

@@ -9,6 +9,7 @@ import { errorHandler, notFound } from './errors';
 import { eventsRouter } from './events/router';
 import { healthRouter } from './health/router';
 import { onsiteRouter } from './onsite/router';
+import { templatesRouter } from './templates/router';
 import { unsubscribeRouter } from './unsubscribe/router';
 
 export interface AppDeps {
@@ -32,6 +33,7 @@ export function createApp(deps: AppDeps): express.Express {
   app.use(eventsRouter(deps));
   app.use(customersRouter(deps));
   app.use(onsiteRouter(deps));
+  app.use(templatesRouter(deps));
   app.use(notFound);
   app.use(errorHandler);
   return app;
