@@ -56,6 +56,8 @@ export interface MessagingSettings {
   senderName: string;
   defaultTimezone: string;
   quietHours: HoursWindow;
+  /** Replaces `quietHours` for these channels. */
+  quietHoursByChannel: Partial<Record<Channel, HoursWindow>>;
   friendTalkQuietHours: HoursWindow;
   frequencyCap: { count: number; windowMs: number };
   costs: Record<string, number>;
@@ -270,7 +272,7 @@ export function createMessageActivities({ db, providers, messaging, clock = () =
             timezone: customer!.timezone ?? messaging.defaultTimezone,
             variant,
             nightTimeConsent: candidate.nightTime,
-            quietHours: messaging.quietHours,
+            quietHours: messaging.quietHoursByChannel[candidate.channel] ?? messaging.quietHours,
             friendTalkQuietHours: messaging.friendTalkQuietHours,
           });
           if (heldUntil) {

@@ -99,6 +99,11 @@ const envSchema = z.object({
   DEFAULT_TIMEZONE: timezoneName.default('Asia/Seoul'),
   QUIET_HOURS: hoursWindow.default({ start: '21:00', end: '08:00' }),
   KAKAO_FRIENDTALK_QUIET_HOURS: hoursWindow.default({ start: '20:00', end: '08:00' }),
+  // Per-channel windows replace QUIET_HOURS for that channel.
+  QUIET_HOURS_EMAIL: hoursWindow.optional(),
+  QUIET_HOURS_SMS: hoursWindow.optional(),
+  QUIET_HOURS_KAKAO: hoursWindow.optional(),
+  QUIET_HOURS_PUSH: hoursWindow.optional(),
   FREQUENCY_CAP: frequencyCap.default({ count: 3, windowMs: ms('7d') }),
   CHANNEL_COSTS: costTable.default({ sms: 8.4, lms: 25.9, alimtalk: 6.5, friendtalk: 3.07, email: 0.3, push: 0, onsite: 0 }),
   UNSUBSCRIBE_SECRET: z.string().min(16, 'needs at least 16 characters').optional(),
@@ -215,6 +220,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
       senderName: raw.SENDER_NAME,
       defaultTimezone: raw.DEFAULT_TIMEZONE,
       quietHours: raw.QUIET_HOURS,
+      quietHoursByChannel: Object.fromEntries(
+        (
+          [
+            ['email', raw.QUIET_HOURS_EMAIL],
+            ['sms', raw.QUIET_HOURS_SMS],
+            ['kakao', raw.QUIET_HOURS_KAKAO],
+            ['push', raw.QUIET_HOURS_PUSH],
+          ] as const
+        ).filter(([, window]) => window !== undefined),
+      ) as Partial<Record<Channel, { start: string; end: string }>>,
       friendTalkQuietHours: raw.KAKAO_FRIENDTALK_QUIET_HOURS,
       frequencyCap: raw.FREQUENCY_CAP,
       costs: raw.CHANNEL_COSTS,

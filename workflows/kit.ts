@@ -44,7 +44,9 @@ export const journeyActivities = proxyActivities<Activities>({
 // last attempt instead of throwing, so a journey never retries a provider forever.
 export const SEND_MAX_ATTEMPTS = 5;
 const sendActivities = proxyActivities<Pick<Activities, 'sendMessage'>>({
-  startToCloseTimeout: '1 minute',
+  // Providers answer within 15 s (src/channels/http.ts); a worker that died mid-send is
+  // noticed after this and the send is retried by another worker, with the same key.
+  startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumAttempts: SEND_MAX_ATTEMPTS },
 });
 

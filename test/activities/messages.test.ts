@@ -27,6 +27,7 @@ const settings: MessagingSettings = {
   senderName: 'Seoul Shop',
   defaultTimezone: 'Asia/Seoul',
   quietHours: { start: '21:00', end: '08:00' },
+  quietHoursByChannel: { email: { start: '22:00', end: '07:00' } },
   friendTalkQuietHours: { start: '20:00', end: '08:00' },
   frequencyCap: { count: 3, windowMs: 7 * 86_400_000 },
   costs: { sms: 8.4, lms: 25.9, friendtalk: 3.07, alimtalk: 6.5, email: 0.3 },
@@ -135,8 +136,17 @@ describe('the guarded send', () => {
     expect(await db.outboxEntry.count({ where: { idempotencyKey: message.idempotencyKey } })).toBe(1);
   });
 
+  it('uses a channel’s own window where one is configured', async () => {
+    await customer({}, [['sms', 'marketing'], ['email', 'marketing']]);
+    clock = new Date('2026-11-23T12:30:00Z'); // 21:30 in Seoul: inside 21-08, outside email's 22-07
+    expect(await run(sender(), request('sms', { channels: ['sms'] }))).toMatchObject({ status: 'held', heldUntil: '2026-11-23T23:00:00.000Z' });
+    expect(await run(sender(), request('email', { channels: ['email'] }))).toMatchObject({ status: 'sent' });
+    clock = new Date('2026-11-23T13:30:00Z'); // 22:30
+    expect(await run(sender(), request('email-late', { channels: ['email'] }))).toMatchObject({ status: 'held', heldUntil: '2026-11-23T22:00:00.000Z' }); // 07:00 KST
+  });
+
   it('judges quiet hours in the customer’s own time zone, DST included', async () => {
-    await customer({ timezone: 'America/New_York' }, [['email', 'marketing']]);
+    await customer({ timezone: 'America/New_York' }, [['sms', 'marketing']]);
     clock = new Date('2026-07-01T02:00:00Z'); // 22:00 EDT
     expect(await run(sender(), request('reminder'))).toMatchObject({ status: 'held', heldUntil: '2026-07-01T12:00:00.000Z' });
   });
@@ -149,12 +159,12 @@ describe('the guarded send', () => {
   });
 
   it('re-checks consent when a held message comes due', async () => {
-    await customer({}, [['email', 'marketing']]);
+    await customer({}, [['sms', 'marketing']]);
     clock = new Date('2026-11-23T13:30:00Z');
-    expect(await run(sender(), request('reminder', { channels: ['email'] }))).toMatchObject({ status: 'held' });
+    expect(await run(sender(), request('reminder', { channels: ['sms'] }))).toMatchObject({ status: 'held' });
     await db.consent.updateMany({ where: { customerId }, data: { granted: false, revokedAt: clock } });
     clock = new Date('2026-11-23T23:00:00Z');
-    expect(await run(sender(), request('reminder', { channels: ['email'] }))).toMatchObject({ status: 'suppressed', reason: 'email: no marketing consent' });
+    expect(await run(sender(), request('reminder', { channels: ['sms'] }))).toMatchObject({ status: 'suppressed', reason: 'sms: no marketing consent' });
   });
 
   it('suppresses marketing over the frequency cap, with the reason, but not informational messages', async () => {

@@ -28,6 +28,9 @@ export interface Stack {
   db: Db;
   client: Client;
   dataDir: string;
+  temporalAddress: string;
+  /** Starts an in-process worker (with these providers); it stops with the stack. */
+  startWorker(providers?: ChannelProviders): Promise<void>;
   api<T = Record<string, unknown>>(method: string, urlPath: string, body?: unknown, headers?: Record<string, string>): Promise<{ status: number; body: T }>;
   stop(): Promise<void>;
 }
@@ -47,6 +50,8 @@ export async function startStack(options: {
   env?: Record<string, string>;
   providers?: (db: Db) => ChannelProviders;
   workerTuning?: Partial<WorkerOptions>;
+  /** false: no worker in this process (the test runs its own). */
+  worker?: boolean;
 } = {}): Promise<Stack> {
   quietRuntime();
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'crm-journeys-it-'));
@@ -79,22 +84,25 @@ export async function startStack(options: {
     const db = createDb(config.databaseUrl);
     stops.push(() => db.$disconnect());
 
-    const nativeConnection = await NativeConnection.connect({ address: devServer.address });
-    stops.push(() => nativeConnection.close());
-    const worker = await createJourneyWorker({
-      connection: nativeConnection,
-      namespace: config.temporal.namespace,
-      taskQueue: config.temporal.taskQueue,
-      db,
-      providers: options.providers?.(db),
-      messaging: messagingSettings(config),
-      tuning: options.workerTuning,
-    });
-    const running = worker.run();
-    stops.push(async () => {
-      worker.shutdown();
-      await running;
-    });
+    const startWorker = async (providers?: ChannelProviders) => {
+      const nativeConnection = await NativeConnection.connect({ address: devServer.address });
+      stops.push(() => nativeConnection.close());
+      const worker = await createJourneyWorker({
+        connection: nativeConnection,
+        namespace: config.temporal.namespace,
+        taskQueue: config.temporal.taskQueue,
+        db,
+        providers,
+        messaging: messagingSettings(config),
+        tuning: options.workerTuning,
+      });
+      const running = worker.run();
+      stops.push(async () => {
+        worker.shutdown();
+        await running;
+      });
+    };
+    if (options.worker !== false) await startWorker(options.providers?.(db));
 
     const { connection, client } = await connectTemporal(devServer.address, config.temporal.namespace);
     stops.push(() => connection.close());
@@ -118,7 +126,7 @@ export async function startStack(options: {
       const text = await response.text();
       return { status: response.status, body: (text ? JSON.parse(text) : null) as never };
     };
-    return { baseUrl, config, db, client, dataDir, api, stop };
+    return { baseUrl, config, db, client, dataDir, temporalAddress: devServer.address, api, startWorker, stop };
   } catch (error) {
     await stop();
     throw error;
