@@ -106,11 +106,14 @@ export function startJourney(options: JourneyOptions): Journey {
   };
   // Bounded memory of delivered event ids: the router may re-deliver after a failure.
   const seenEventIds: string[] = [];
+  // The event that started the journey: templates may use it as `event`.
+  let trigger: JourneyEvent | null = null;
   setHandler(stateQuery, () => state);
   setHandler(journeyEventSignal, (event) => {
     if (seenEventIds.includes(event.id)) return;
     seenEventIds.push(event.id);
     if (seenEventIds.length > 100) seenEventIds.shift();
+    trigger ??= event;
     options.onEvent(event);
   });
 
@@ -168,7 +171,7 @@ export function startJourney(options: JourneyOptions): Journey {
       return waitUntil(converted, windowEnd);
     },
     async send(step, message) {
-      const request = { ...message, ...addressing(step) };
+      const request = { ...message, data: { event: trigger, ...message.data }, ...addressing(step) };
       let outcome = await sendActivities.sendMessage(request);
       // Quiet hours: hold with a durable timer (not a sleeping activity), then send again;
       // the activity re-checks consent and the rules when the time comes.

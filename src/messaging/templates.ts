@@ -12,7 +12,7 @@ export type Locale = 'ko' | 'en';
 
 export interface TemplateDefinition {
   id: string;
-  /** What the journey supplies (besides `customer`), with example values: checked at registration. */
+  /** What the journey supplies (besides `customer` and the trigger `event`), with example values: checked at registration. */
   sample: Record<string, unknown>;
   text: Record<Locale, string>;
   /** Shorter or different text for some channels (e.g. SMS). */
@@ -27,6 +27,8 @@ export class TemplateError extends Error {
 }
 
 const sampleCustomer = { id: 'c-sample', name: '김민지', email: 'minji@example.com', locale: 'ko' };
+/** Every send also carries the journey's trigger event as `event`. */
+export const sampleEvent = { id: 'e-sample', type: 'cart_updated', customerId: 'c-sample', occurredAt: '2026-11-23T09:00:00.000Z', properties: {} };
 const registry = new Map<string, TemplateDefinition>();
 
 function variants(definition: TemplateDefinition): [string, string][] {
@@ -41,7 +43,7 @@ function variants(definition: TemplateDefinition): [string, string][] {
 export function registerTemplate(definition: TemplateDefinition): void {
   for (const [variant, text] of variants(definition)) {
     try {
-      engine.parseAndRenderSync(text, { customer: sampleCustomer, ...definition.sample });
+      engine.parseAndRenderSync(text, { customer: sampleCustomer, event: sampleEvent, ...definition.sample });
     } catch (error) {
       throw new TemplateError(`template "${definition.id}" (${variant}): ${(error as Error).message}`);
     }

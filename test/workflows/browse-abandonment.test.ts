@@ -40,7 +40,7 @@ describe('browse abandonment (the worked example)', () => {
   it('nudges 2 hours after a product view and converts on an order', async () => {
     const test = start(async (handle) => {
       await ts.env.sleep(2 * HOUR + 60_000);
-      expect(test.calls.sends.map((s) => s.request)).toEqual([expect.objectContaining({ step: 'nudge', template: 'browse-abandonment', data: { product: { productId: 'p-lamp', name: 'Desk lamp' } } })]);
+      expect(test.calls.sends.map((s) => s.request)).toEqual([expect.objectContaining({ step: 'nudge', template: 'browse-abandonment', data: { event: expect.objectContaining({ type: 'product_viewed' }) as object, product: { productId: 'p-lamp', name: 'Desk lamp' } } })]);
       await handle.signal(journeyEventSignal, event('order_completed', { orderId: `o-${n}`, total: 39_000, currency: 'KRW', items: [] }));
       expect(await handle.result()).toBe('converted');
       expect(test.calls.conversions).toEqual([expect.objectContaining({ journey: 'browse-abandonment', revenue: 39_000 })]);

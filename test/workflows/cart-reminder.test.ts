@@ -207,7 +207,8 @@ describe('cart reminder journey', () => {
       await ts.env.sleep(19 * HOUR);
       expect(calls.sends).toHaveLength(1);
       expect(calls.sends[0].atMs - startMs).toBeGreaterThanOrEqual(44 * HOUR);
-      expect(calls.sends[0].request.data).toEqual({ cart: { items: bigger, value: 40_000 } });
+      // The reminder shows the latest cart; templates also get the event that started the journey.
+      expect(calls.sends[0].request.data).toEqual({ cart: { items: bigger, value: 40_000 }, event: expect.objectContaining({ id: `cart-${sequence}-1`, type: 'cart_updated' }) as object });
       await handle.terminate('test done');
     });
   });

@@ -74,6 +74,7 @@ export async function listMessages(db: Db, customerId: string, options: { limit:
     workflowId: m.workflowId,
     step: m.step,
     channel: m.channel,
+    variant: m.variant,
     recipient: m.recipient,
     purpose: m.purpose,
     status: m.status,
@@ -83,6 +84,7 @@ export async function listMessages(db: Db, customerId: string, options: { limit:
     providerMessageId: m.providerMessageId,
     cost: m.cost,
     createdAt: m.createdAt,
+    heldUntil: m.heldUntil,
     sentAt: m.sentAt,
   }));
 }

@@ -4,7 +4,7 @@ import { Router } from 'express';
 import { z } from 'zod';
 import type { Config } from '../../config';
 import { formatAdvertising, variantFor } from '../../messaging/rules';
-import { renderTemplate, TemplateError, templateDefinition, templateIds } from '../../messaging/templates';
+import { renderTemplate, sampleEvent, TemplateError, templateDefinition, templateIds } from '../../messaging/templates';
 import { ApiError, parseOrThrow } from '../errors';
 import { channelSchema, purposeSchema } from '../schemas';
 
@@ -32,6 +32,7 @@ export function templatesRouter({ config }: { config: Config }): Router {
     }
     const variables = {
       customer: { id: 'c-preview', name: input.customer?.name ?? '김민지', email: 'preview@example.com', locale: input.locale },
+      event: sampleEvent,
       ...definition.sample,
       ...input.data,
     };
