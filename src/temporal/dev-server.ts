@@ -62,6 +62,11 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
     { stdio: ['ignore', logFd, logFd] },
   );
   fs.closeSync(logFd);
+  // However this process ends (an error, process.exit, a test runner tearing down), the dev
+  // server must not outlive it.
+  const killOnExit = () => child.kill('SIGTERM');
+  process.once('exit', killOnExit);
+  child.once('exit', () => process.removeListener('exit', killOnExit));
 
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const ready = await Promise.race([waitForPort(ip, options.port, 60_000).then(() => true), exited.then(() => false)]);
