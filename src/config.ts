@@ -3,6 +3,7 @@
 import path from 'node:path';
 import ms from 'ms';
 import { z } from 'zod';
+import { timeZoneSchema } from './time-zone';
 
 /** A duration such as `30m`, `24h`, `3d`, `10s` or `500ms`, parsed to milliseconds. */
 const duration = z
@@ -60,14 +61,6 @@ const costTable = z
     return table;
   });
 
-const timezoneName = z.string().refine((zone) => {
-  try {
-    new Intl.DateTimeFormat('en', { timeZone: zone });
-    return true;
-  } catch {
-    return false;
-  }
-}, 'expected an IANA time zone such as Asia/Seoul');
 
 const envSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
@@ -96,7 +89,7 @@ const envSchema = z.object({
   PUBLIC_URL: z.url('expected the URL customers reach the API at, like https://crm.example.com').optional(),
 
   SENDER_NAME: z.string().min(1).default('crm-journeys'),
-  DEFAULT_TIMEZONE: timezoneName.default('Asia/Seoul'),
+  DEFAULT_TIMEZONE: timeZoneSchema.default('Asia/Seoul'),
   QUIET_HOURS: hoursWindow.default({ start: '21:00', end: '08:00' }),
   KAKAO_FRIENDTALK_QUIET_HOURS: hoursWindow.default({ start: '20:00', end: '08:00' }),
   // Per-channel windows replace QUIET_HOURS for that channel.

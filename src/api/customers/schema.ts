@@ -1,14 +1,7 @@
 import { z } from 'zod';
+import { timeZoneSchema } from '../../time-zone';
 import { channelSchema, purposeSchema } from '../schemas';
 
-const timezone = z.string().refine((zone) => {
-  try {
-    new Intl.DateTimeFormat('en', { timeZone: zone });
-    return true;
-  } catch {
-    return false;
-  }
-}, 'expected an IANA time zone such as Asia/Seoul');
 
 export const consentSchema = z
   .object({
@@ -29,7 +22,7 @@ export const customerProfileSchema = z
       .optional(),
     name: z.string().max(200).nullable().optional(),
     locale: z.string().regex(/^[a-z]{2}(-[A-Za-z]{2,4})?$/, 'expected a locale such as ko or en-US').nullable().optional(),
-    timezone: timezone.nullable().optional(),
+    timezone: timeZoneSchema.nullable().optional(),
     attributes: z.record(z.string(), z.unknown()).optional(),
     consents: z
       .array(consentSchema)
