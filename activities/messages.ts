@@ -10,7 +10,7 @@ import type { Channel } from '../src/config';
 import type { Consent, Customer, Message } from '../src/generated/prisma/client';
 import { parseJsonObject } from '../src/db';
 import { formatAdvertising, quietHoursHold, variantFor, type HoursWindow } from '../src/messaging/rules';
-import { renderTemplate } from '../src/messaging/templates';
+import { renderTemplate, TemplateError } from '../src/messaging/templates';
 import { unsubscribeToken, unsubscribeUrl } from '../src/messaging/unsubscribe';
 
 export type MessagePurpose = 'marketing' | 'informational';
@@ -248,7 +248,14 @@ export function createMessageActivities({ db, providers, messaging, clock = () =
 
       const refusals: string[] = [];
       for (const candidate of candidates) {
-        const body = await renderTemplate(request.template, customer?.locale, variables, candidate.channel);
+        let body: string;
+        try {
+          body = await renderTemplate(request.template, customer?.locale, variables, candidate.channel);
+        } catch (error) {
+          // Retrying cannot fix a template the journey's data does not fit: record it.
+          if (error instanceof TemplateError) return record(request, 'failed', error.message);
+          throw error;
+        }
         // On-site banners are shown on our own pages, not transmitted: no advertising format.
         const advertised = marketing && customer !== null && candidate.channel !== 'onsite';
         const content = advertised

@@ -219,6 +219,14 @@ describe('the guarded send', () => {
     expect(await db.outboxEntry.count({ where: { idempotencyKey: request('reminder').idempotencyKey } })).toBe(1);
   });
 
+  it('records a failure, without retrying, when the journey’s data does not fit the template', async () => {
+    await customer({}, [['email', 'marketing']]);
+    expect(await run(sender(), request('broken', { channels: ['email'], data: {} }))).toMatchObject({
+      status: 'failed',
+      reason: expect.stringContaining('undefined variable: cart') as string,
+    });
+  });
+
   it('records a failure on the last attempt instead of retrying forever', async () => {
     await customer({}, [['email', 'marketing']]);
     const down: ChannelProvider = { name: 'smtp', send: () => Promise.reject(new Error('connection refused')) };
