@@ -1,12 +1,12 @@
 // Delivers a stored event to every journey whose route names its type.
-import { WorkflowNotFoundError, type Client } from '@temporalio/client';
+import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { customerIdKey, journeyEventSignal, journeyKey, journeyStageKey, type JourneyEvent } from '../../workflows/definitions';
 import type { Config } from '../config';
 import { journeyRoutes, workflowIdFor, type JourneyRoute } from './routes';
 
 export interface RoutedTo {
   workflowId: string;
-  action: 'started-or-signalled' | 'signalled' | 'not-running';
+  action: 'started-or-signalled' | 'signalled' | 'not-running' | 'already-done';
 }
 
 export async function routeEvent(
@@ -23,31 +23,44 @@ export async function routeEvent(
     const subject = route.subject(event);
     if (!subject) continue;
     const workflowId = workflowIdFor(route, subject);
-    if (starts) {
-      const customerId = route.customerId(event);
-      await client.workflow.signalWithStart(route.workflowType, {
-        workflowId,
-        taskQueue: config.temporal.taskQueue,
-        args: route.startArgs(event, config),
-        signal: journeyEventSignal,
-        signalArgs: [event],
-        memo: { trigger: event },
-        typedSearchAttributes: [
-          { key: journeyKey, value: route.journey },
-          { key: journeyStageKey, value: 'started' },
-          ...(customerId ? [{ key: customerIdKey, value: customerId }] : []),
-        ],
-      });
-      deliveries.push({ workflowId, action: 'started-or-signalled' });
-    } else {
-      try {
-        await client.workflow.getHandle(workflowId).signal(journeyEventSignal, event);
-        deliveries.push({ workflowId, action: 'signalled' });
-      } catch (error) {
-        if (!(error instanceof WorkflowNotFoundError)) throw error;
-        deliveries.push({ workflowId, action: 'not-running' });
-      }
-    }
+    const action = starts ? await startOrSignal(client, config, route, workflowId, event) : await signalIfRunning(client, workflowId, event);
+    deliveries.push({ workflowId, action });
   }
   return deliveries;
+}
+
+/** signalWithStart: a new run with the event, or the event to the run in progress. */
+async function startOrSignal(client: Client, config: Config, route: JourneyRoute, workflowId: string, event: JourneyEvent): Promise<RoutedTo['action']> {
+  const customerId = route.customerId(event);
+  try {
+    await client.workflow.signalWithStart(route.workflowType, {
+      workflowId,
+      taskQueue: config.temporal.taskQueue,
+      ...(route.oncePerSubject ? { workflowIdReusePolicy: 'REJECT_DUPLICATE' as const } : {}),
+      args: route.startArgs(event, config),
+      signal: journeyEventSignal,
+      signalArgs: [event],
+      memo: { trigger: event },
+      typedSearchAttributes: [
+        { key: journeyKey, value: route.journey },
+        { key: journeyStageKey, value: 'started' },
+        ...(customerId ? [{ key: customerIdKey, value: customerId }] : []),
+      ],
+    });
+    return 'started-or-signalled';
+  } catch (error) {
+    // A one-shot journey that already ran for this subject: nothing to do.
+    if (route.oncePerSubject && error instanceof WorkflowExecutionAlreadyStartedError) return 'already-done';
+    throw error;
+  }
+}
+
+async function signalIfRunning(client: Client, workflowId: string, event: JourneyEvent): Promise<RoutedTo['action']> {
+  try {
+    await client.workflow.getHandle(workflowId).signal(journeyEventSignal, event);
+    return 'signalled';
+  } catch (error) {
+    if (error instanceof WorkflowNotFoundError) return 'not-running';
+    throw error;
+  }
 }

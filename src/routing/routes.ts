@@ -26,6 +26,11 @@ export interface JourneyRoute {
   startArgs(event: JourneyEvent, config: Config): unknown[];
   /** Optional journeys are routed only when configured. */
   enabled?(config: Config): boolean;
+  /**
+   * One run per subject, ever (an order gets one upsell, one review request): a start event
+   * arriving after that run closed is ignored instead of starting another.
+   */
+  oncePerSubject?: boolean;
 }
 
 export const journeyRoutes: readonly JourneyRoute[] = [
@@ -52,6 +57,7 @@ export const journeyRoutes: readonly JourneyRoute[] = [
   },
   {
     journey: 'upsell',
+    oncePerSubject: true,
     workflowType: 'upsell',
     startOn: ['order_completed'],
     signalOn: [],
@@ -73,6 +79,7 @@ export const journeyRoutes: readonly JourneyRoute[] = [
   },
   {
     journey: 'review-request',
+    oncePerSubject: true,
     workflowType: 'reviewRequest',
     startOn: ['order_delivered'],
     signalOn: ['review_submitted'],

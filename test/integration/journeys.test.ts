@@ -126,6 +126,14 @@ describe('upsell', () => {
       return messages.filter((m) => m.reason?.includes('no products'));
     });
     expect(skipped).toMatchObject({ status: 'suppressed', step: 'recommendation' });
+
+    // The same order sent again (another system, another event id) does not start a second upsell.
+    await eventually(async () => expect(await journeyOf('c-up-lonely', 'upsell')).toMatchObject({ status: 'COMPLETED' }));
+    await post({ ...order('c-up-lonely', 'o-up-lonely', ['p-unique']), id: 'evt-o-up-lonely-resent' });
+    await new Promise((resolve) => setTimeout(resolve, 1000)); // give visibility time to show a second run, were there one
+    const runs: string[] = [];
+    for await (const execution of stack.client.workflow.list({ query: 'WorkflowId="upsell:o-up-lonely"' })) runs.push(execution.runId);
+    expect(runs).toHaveLength(1);
   });
 });
 

@@ -1,5 +1,5 @@
 // The declared routing table and how an event becomes signalWithStart / signal calls.
-import { WorkflowNotFoundError, type Client } from '@temporalio/client';
+import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config';
 import { routeEvent } from '../../src/routing/route-event';
@@ -7,7 +7,7 @@ import { journeyRoutes, workflowIdFor } from '../../src/routing/routes';
 import { journeyEventSignal, type JourneyEvent } from '../../workflows/definitions';
 import * as workflows from '../../workflows';
 
-type StartCall = { workflowType: string; options: { workflowId: string; taskQueue: string; args: unknown[]; signalArgs: unknown[]; typedSearchAttributes: { key: { name: string }; value: string }[]; memo: unknown } };
+type StartCall = { workflowType: string; options: { workflowId: string; workflowIdReusePolicy?: string; taskQueue: string; args: unknown[]; signalArgs: unknown[]; typedSearchAttributes: { key: { name: string }; value: string }[]; memo: unknown } };
 
 function fakeClient(signalError?: Error) {
   const starts: StartCall[] = [];
@@ -99,6 +99,19 @@ describe('routing table', () => {
     await routeEvent(client, config, event('review_submitted', { customerId: 'c-1', properties: { orderId: 'o-3' } }));
     expect(starts.map((s) => s.options.workflowId).sort()).toEqual(['dormancy:c-1', 'dormancy:c-1', 'review-request:o-3']);
     expect(signals.map((s) => s.workflowId)).toEqual(['review-request:o-3']);
+  });
+
+  it('starts a one-shot journey once per subject, and lets a repeated start after it closed pass', async () => {
+    const { client, starts } = fakeClient();
+    const order = event('order_completed', { customerId: 'c-1', properties: { orderId: 'o-5', total: 1, currency: 'KRW', items: [] } });
+    await routeEvent(client, config, order);
+    expect(starts.find((s) => s.options.workflowId === 'upsell:o-5')?.options).toMatchObject({ workflowIdReusePolicy: 'REJECT_DUPLICATE' });
+    expect(starts.find((s) => s.options.workflowId === 'dormancy:c-1')?.options).not.toHaveProperty('workflowIdReusePolicy');
+
+    const closed = fakeClient();
+    (closed.client.workflow as { signalWithStart: unknown }).signalWithStart = (_type: string, options: { workflowId: string }) =>
+      options.workflowId === 'upsell:o-5' ? Promise.reject(new WorkflowExecutionAlreadyStartedError('already', 'upsell:o-5', 'upsell')) : Promise.resolve();
+    expect(await routeEvent(closed.client, config, order)).toContainEqual({ workflowId: 'upsell:o-5', action: 'already-done' });
   });
 
   it('routes the example journey only when configured', async () => {
