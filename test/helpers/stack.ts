@@ -16,7 +16,7 @@ import { connectTemporal } from '../../src/temporal/connection';
 import { startDevServer } from '../../src/temporal/dev-server';
 import { unsubscribeSecret } from '../../src/secrets';
 import { createJourneyWorker, messagingSettings } from '../../src/worker';
-import { quietRuntime } from './workflow-env';
+import { quietRuntime } from './runtime';
 
 export { eventually } from './eventually';
 

@@ -2,24 +2,12 @@
 import { temporal } from '@temporalio/proto';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Workflow, WorkflowHandle } from '@temporalio/client';
-import { bundleWorkflowCode, DefaultLogger, makeTelemetryFilterString, Runtime, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { bundleWorkflowCode, DefaultLogger, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { findTestServer } from '../../src/toolchain/test-server';
+import { quietRuntime } from './runtime';
 import { WORKFLOWS_PATH } from '../../src/worker';
 import { afterAll, beforeAll } from 'vitest';
 import { journeyEventSignal, SEARCH_ATTRIBUTES, type JourneyEvent } from '../../workflows/definitions';
-
-let runtimeInstalled = false;
-
-/** Keeps the SDK quiet in test output unless TEST_LOG=1. */
-export function quietRuntime(): void {
-  if (runtimeInstalled) return;
-  runtimeInstalled = true;
-  if (process.env.TEST_LOG) return;
-  Runtime.install({
-    logger: new DefaultLogger('WARN'),
-    telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'ERROR' }), forward: {} } },
-  });
-}
 
 /** The Java time-skipping server resolved from Maven Central (scripts/toolchain.ts), else the SDK's download. */
 export async function createTimeSkippingEnv(): Promise<TestWorkflowEnvironment> {

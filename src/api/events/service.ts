@@ -2,6 +2,7 @@
 // each new event to its journeys.
 import { randomUUID } from 'node:crypto';
 import type { Client } from '@temporalio/client';
+import pLimit from 'p-limit';
 import type { JourneyEvent } from '../../../workflows/definitions';
 import type { Config } from '../../config';
 import type { Db } from '../../db';
@@ -24,6 +25,48 @@ export interface IngestResult {
 type StoredEvent = { journeyEvent: JourneyEvent; routed: boolean; duplicate: boolean };
 
 export async function ingestEvents(deps: IngestDeps, events: EventInput[]): Promise<IngestResult> {
+  // Events of one customer or visitor keep their order; different ones go in parallel.
+  const limit = pLimit(deps.config.ingestConcurrency);
+  const outcomes = await Promise.allSettled(sameSubjectGroups(events).map((group) => limit(() => ingestInOrder(deps, group))));
+  const result: IngestResult = { accepted: 0, duplicates: 0 };
+  for (const outcome of outcomes) {
+    // Every group has finished; the first failure answers (the rest of the batch is stored and routed).
+    if (outcome.status === 'rejected') throw outcome.reason;
+    result.accepted += outcome.value.accepted;
+    result.duplicates += outcome.value.duplicates;
+  }
+  return result;
+}
+
+/**
+ * Splits a batch into groups that must keep their order: events linked by a shared
+ * customerId or anonymousId (a signup joins a visitor's events to the customer's).
+ */
+export function sameSubjectGroups(events: EventInput[]): EventInput[][] {
+  const parent = new Map<string, string>();
+  const find = (id: string): string => {
+    let root = id;
+    while (parent.get(root) !== root) root = parent.get(root)!;
+    parent.set(id, root);
+    return root;
+  };
+  const ids = (event: EventInput) => [event.customerId && `c:${event.customerId}`, event.anonymousId && `a:${event.anonymousId}`].filter((id): id is string => Boolean(id));
+  for (const event of events) {
+    const [first, ...rest] = ids(event);
+    for (const id of [first, ...rest]) if (!parent.has(id)) parent.set(id, id);
+    for (const id of rest) parent.set(find(id), find(first));
+  }
+  const groups = new Map<string, EventInput[]>();
+  for (const event of events) {
+    const root = find(ids(event)[0]);
+    const group = groups.get(root);
+    if (group) group.push(event);
+    else groups.set(root, [event]);
+  }
+  return [...groups.values()];
+}
+
+async function ingestInOrder(deps: IngestDeps, events: EventInput[]): Promise<IngestResult> {
   const result: IngestResult = { accepted: 0, duplicates: 0 };
   for (const input of events) {
     const stored = await storeEvent(deps.db, input);
