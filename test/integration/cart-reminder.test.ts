@@ -34,7 +34,7 @@ const FLAKY_PHONE = '+821099990000';
 
 beforeAll(async () => {
   stack = await startStack({
-    env: { CART_REMINDER_DELAY: '2s', CART_REMINDER_WINDOW: '8s' },
+    env: { CART_REMINDER_DELAY: '2s', CART_REMINDER_WINDOW: '30s' },
     providers: (db) => {
       provider = new FailsOnceAfterSending(new OutboxProvider(db), new Set([FLAKY_PHONE]));
       return { default: provider };

@@ -15,7 +15,7 @@ beforeAll(async () => {
       SIGNUP_NUDGE_DELAY: '2s',
       SIGNUP_NUDGE_WINDOW: '30s',
       UPSELL_DELAY: '2s',
-      UPSELL_WINDOW: '5s',
+      UPSELL_WINDOW: '15s', // wide enough for a loaded machine to post the next order inside it
       REVIEW_REQUEST_DELAY: '2s',
       REVIEW_REMINDER_DELAY: '30s',
       DORMANCY_WARNING_AFTER: '4s',
@@ -114,7 +114,7 @@ describe('upsell', () => {
       const conversions = await stack.db.conversion.findMany({ where: { journey: 'upsell', customerId: 'c-up-target', orderId: 'o-up-next' } });
       expect(conversions).toHaveLength(1);
       expect(conversions[0].revenue).toBe(10_000);
-    }, { timeoutMs: 40_000 });
+    }, { timeoutMs: 60_000 });
   });
 
   it('records "no recommendation" when nobody else bought the product', async () => {
