@@ -115,17 +115,6 @@ export function eligibleChannels(customer: CustomerWithConsents, channels: Chann
   return { candidates, reasons };
 }
 
-/** The first channel the customer can get the message on; otherwise every reason. */
-export function chooseChannel(
-  customer: CustomerWithConsents,
-  channels: Channel[],
-  purpose: MessagePurpose,
-): { channel: Channel; recipient: string } | { reasons: string[] } {
-  const { candidates, reasons } = eligibleChannels(customer, channels, purpose);
-  const [first] = candidates;
-  return first ? { channel: first.channel, recipient: first.recipient } : { reasons };
-}
-
 const FINAL: readonly string[] = ['sent', 'suppressed', 'failed'];
 
 export function createMessageActivities({ db, providers, messaging, clock = () => new Date() }: ActivityDeps) {

@@ -1,9 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { chooseChannel, recipientOn } from '../../activities/messages';
+import { eligibleChannels, recipientOn } from '../../activities/messages';
 import type { Consent, Customer } from '../../src/generated/prisma/client';
 import { renderTemplate, TemplateError, templateIds } from '../../src/messaging/templates';
 
 const now = new Date('2026-11-23T00:00:00Z');
+
+/** The first channel the send would use, or every reason why none. */
+const firstChannel = (...args: Parameters<typeof eligibleChannels>) => {
+  const { candidates, reasons } = eligibleChannels(...args);
+  return candidates.length ? { channel: candidates[0].channel, recipient: candidates[0].recipient } : { reasons };
+};
 function customer(fields: Partial<Customer> = {}, consents: [string, string, boolean][] = []): Customer & { consents: Consent[] } {
   return {
     id: 'c-1',
@@ -34,28 +40,40 @@ function customer(fields: Partial<Customer> = {}, consents: [string, string, boo
 describe('channel choice', () => {
   it('takes the first channel with consent and an address', () => {
     const c = customer({ phone: '+821012345678', email: 'a@example.com', attributes: '{"kakaoFriend":true}' }, [['kakao', 'marketing', true], ['email', 'marketing', true]]);
-    expect(chooseChannel(c, ['kakao', 'email'], 'marketing')).toEqual({ channel: 'kakao', recipient: '+821012345678' });
-    expect(chooseChannel(c, ['email', 'kakao'], 'marketing')).toEqual({ channel: 'email', recipient: 'a@example.com' });
+    expect(firstChannel(c, ['kakao', 'email'], 'marketing')).toEqual({ channel: 'kakao', recipient: '+821012345678' });
+    expect(firstChannel(c, ['email', 'kakao'], 'marketing')).toEqual({ channel: 'email', recipient: 'a@example.com' });
   });
 
   it('falls through missing addresses and revoked consent, and explains when nothing is left', () => {
     const c = customer({ email: 'a@example.com' }, [['sms', 'marketing', true], ['kakao', 'marketing', false], ['email', 'marketing', true]]);
-    expect(chooseChannel(c, ['kakao', 'sms', 'email'], 'marketing')).toEqual({ channel: 'email', recipient: 'a@example.com' });
-    expect(chooseChannel(c, ['kakao', 'sms', 'push'], 'marketing')).toEqual({
+    expect(firstChannel(c, ['kakao', 'sms', 'email'], 'marketing')).toEqual({ channel: 'email', recipient: 'a@example.com' });
+    expect(firstChannel(c, ['kakao', 'sms', 'push'], 'marketing')).toEqual({
       reasons: ['kakao: no marketing consent', 'sms: no phone number', 'push: no marketing consent'],
     });
   });
 
   it('sends FriendTalk only to friends of the KakaoTalk channel, and AlimTalk to anyone with consent', () => {
     const c = customer({ phone: '+821012345678', email: 'a@example.com' }, [['kakao', 'marketing', true], ['kakao', 'informational', true], ['email', 'marketing', true]]);
-    expect(chooseChannel(c, ['kakao', 'email'], 'marketing')).toEqual({ channel: 'email', recipient: 'a@example.com' });
-    expect(chooseChannel(c, ['kakao'], 'marketing')).toEqual({ reasons: ['kakao: not a friend of the KakaoTalk channel (FriendTalk)'] });
-    expect(chooseChannel(c, ['kakao'], 'informational')).toEqual({ channel: 'kakao', recipient: '+821012345678' });
+    expect(firstChannel(c, ['kakao', 'email'], 'marketing')).toEqual({ channel: 'email', recipient: 'a@example.com' });
+    expect(firstChannel(c, ['kakao'], 'marketing')).toEqual({ reasons: ['kakao: not a friend of the KakaoTalk channel (FriendTalk)'] });
+    expect(firstChannel(c, ['kakao'], 'informational')).toEqual({ channel: 'kakao', recipient: '+821012345678' });
+  });
+
+  it('lists every qualifying channel in order, with night-time consent, for fallback', () => {
+    const c = customer({ phone: '+821012345678', email: 'a@example.com', attributes: '{"kakaoFriend":true}' }, [['sms', 'marketing', true], ['email', 'marketing', true], ['kakao', 'marketing', true]]);
+    expect(eligibleChannels(c, ['kakao', 'push', 'sms', 'email'], 'marketing')).toEqual({
+      candidates: [
+        { channel: 'kakao', recipient: '+821012345678', nightTime: false },
+        { channel: 'sms', recipient: '+821012345678', nightTime: false },
+        { channel: 'email', recipient: 'a@example.com', nightTime: false },
+      ],
+      reasons: ['push: no marketing consent'],
+    });
   });
 
   it('does not let marketing consent cover informational messages', () => {
     const c = customer({ email: 'a@example.com' }, [['email', 'marketing', true]]);
-    expect(chooseChannel(c, ['email'], 'informational')).toEqual({ reasons: ['email: no informational consent'] });
+    expect(firstChannel(c, ['email'], 'informational')).toEqual({ reasons: ['email: no informational consent'] });
   });
 
   it('finds the push token in the attributes', () => {
