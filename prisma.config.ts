@@ -1,20 +1,19 @@
-// Prisma runs fully offline through the libSQL driver adapter and the WebAssembly
-// schema engine (no native engine download). See README "Database".
-import fs from 'node:fs';
-import path from 'node:path';
+// Prisma runs fully offline: the WebAssembly schema engine through the pg driver adapter
+// (no native engine download), for `prisma migrate diff`, `prisma generate` and friends.
+// Migrations are applied by src/database/migrate.ts, not `prisma migrate deploy` (see there).
 import { defineConfig } from 'prisma/config';
-import { PrismaLibSQL } from '@prisma/adapter-libsql';
+import { PrismaPg } from '@prisma/adapter-pg';
 
-const url = process.env.DATABASE_URL ?? `file:${path.resolve(process.env.DATA_DIR ?? '.data', 'crm.db')}`;
+// The embedded server's address when nothing else is configured (it is only contacted by
+// commands that need a database).
+const connectionString = process.env.DATABASE_URL ?? `postgresql://crm@127.0.0.1:${process.env.PG_PORT ?? 5433}/crm`;
 // The schema's datasource reads DATABASE_URL; without it `prisma generate` falls back to
 // downloading the native query engine.
-process.env.DATABASE_URL ??= url;
-// libSQL does not create the database's folder.
-fs.mkdirSync(path.dirname(path.resolve(url.replace(/^file:/, '').split('?')[0])), { recursive: true });
+process.env.DATABASE_URL ??= connectionString;
 
 export default defineConfig({
   experimental: { adapter: true },
   engine: 'js',
   schema: 'prisma/schema.prisma',
-  adapter: () => Promise.resolve(new PrismaLibSQL({ url })),
+  adapter: () => Promise.resolve(new PrismaPg({ connectionString })),
 });

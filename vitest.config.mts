@@ -3,6 +3,8 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
+    // One embedded PostgreSQL server for the run; each file clones a migrated template database.
+    globalSetup: ['test/global-setup.ts'],
     // Temporal's native core and worker threads do not mix: one process per test file.
     pool: 'forks',
     // Files that start Temporal servers compete for 2 cores; run them one at a time.

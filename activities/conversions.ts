@@ -6,9 +6,15 @@ export interface ConversionRequest {
   customerId: string;
   journey: string;
   workflowId: string;
+  /** An order conversion: its revenue is the stored order's total, in its currency. */
   orderId?: string;
   messageId?: string;
-  revenue: number;
+  /**
+   * What the journey saw in the event. Not stored: an order conversion's revenue is read from
+   * the stored order (one source of truth, exact), and a goal conversion (signup, review) has none.
+   */
+  revenue?: number | string;
+  /** Set for an order conversion (with orderId); absent for a goal conversion. */
   currency?: string;
   occurredAt: string;
 }
@@ -20,8 +26,12 @@ export function createConversionActivities({ db }: ActivityDeps) {
      * already claimed stays theirs (first come), so revenue is never counted twice.
      */
     async recordConversion(request: ConversionRequest): Promise<{ conversionId: string; attributedTo: string }> {
-      if (request.orderId) {
-        const claimed = await db.conversion.findUnique({ where: { journey_orderId: { journey: request.journey, orderId: request.orderId } } });
+      // A conversion with an order and a currency is an order conversion; one without (a
+      // review about an order, a signup) is a goal conversion and carries no revenue.
+      const order = request.orderId && request.currency ? await db.order.findUnique({ where: { id: request.orderId } }) : null;
+      if (request.orderId && request.currency && !order) throw new Error(`order ${request.orderId} is not stored yet`);
+      if (order) {
+        const claimed = await db.conversion.findUnique({ where: { journey_orderId: { journey: request.journey, orderId: order.id } } });
         if (claimed) return { conversionId: claimed.id, attributedTo: claimed.workflowId };
       }
       const conversion = await db.conversion.upsert({
@@ -31,10 +41,10 @@ export function createConversionActivities({ db }: ActivityDeps) {
           customerId: request.customerId,
           journey: request.journey,
           workflowId: request.workflowId,
-          orderId: request.orderId ?? null,
+          orderId: order?.id ?? null,
           messageId: request.messageId ?? null,
-          revenue: request.revenue,
-          currency: request.currency ?? null,
+          revenue: order?.total ?? null,
+          currency: order?.currency ?? null,
           occurredAt: new Date(request.occurredAt),
         },
         update: {},

@@ -7,14 +7,15 @@ import ms from 'ms';
 import type { ActivityDeps } from '.';
 import { PermanentProviderError, providerFor } from '../src/channels/provider';
 import type { Channel } from '../src/config';
-import type { Consent, Customer, Message } from '../src/generated/prisma/client';
-import { parseJsonObject } from '../src/db';
+import { currentConsents, type CurrentConsent } from '../src/consent';
+import { jsonObject, type DbTx } from '../src/db';
+import type { Customer, Message } from '../src/generated/prisma/client';
 import { formatAdvertising, quietHoursHold, variantFor, type HoursWindow } from '../src/messaging/rules';
 import { renderTemplate, TemplateError } from '../src/messaging/templates';
 import { unsubscribeToken, unsubscribeUrl } from '../src/messaging/unsubscribe';
 
 export type MessagePurpose = 'marketing' | 'informational';
-export type MessageStatus = 'pending' | 'sent' | 'held' | 'suppressed' | 'failed';
+export type MessageStatus = 'pending' | 'sent' | 'held' | 'suppressed' | 'failed' | 'cancelled' | 'holdout';
 
 /** Which journey step a message belongs to and whom it is for. */
 export interface MessageAddress {
@@ -60,12 +61,14 @@ export interface MessagingSettings {
   quietHoursByChannel: Partial<Record<Channel, HoursWindow>>;
   friendTalkQuietHours: HoursWindow;
   frequencyCap: { count: number; windowMs: number };
-  costs: Record<string, number>;
+  /** Cost per message by variant or channel, as decimal strings, in `costCurrency`. */
+  costs: Record<string, string>;
+  costCurrency: string;
   unsubscribeSecret: string;
   publicUrl: string;
 }
 
-type CustomerWithConsents = Customer & { consents: Consent[] };
+export type CustomerWithConsents = Customer & { consents: Pick<CurrentConsent, 'channel' | 'purpose' | 'granted' | 'nightTime'>[] };
 
 interface Candidate {
   channel: Channel;
@@ -82,7 +85,7 @@ export function recipientOn(customer: CustomerWithConsents, channel: Channel): {
     case 'kakao':
       return customer.phone ? { recipient: customer.phone } : { missing: 'no phone number' };
     case 'push': {
-      const token = parseJsonObject(customer.attributes).pushToken;
+      const token = jsonObject(customer.attributes).pushToken;
       return typeof token === 'string' && token ? { recipient: token } : { missing: 'no push token' };
     }
     case 'onsite':
@@ -106,7 +109,7 @@ export function eligibleChannels(customer: CustomerWithConsents, channels: Chann
       continue;
     }
     // FriendTalk (marketing on KakaoTalk) reaches only customers who added the channel as a friend.
-    if (channel === 'kakao' && purpose === 'marketing' && parseJsonObject(customer.attributes).kakaoFriend !== true) {
+    if (channel === 'kakao' && purpose === 'marketing' && jsonObject(customer.attributes).kakaoFriend !== true) {
       reasons.push('kakao: not a friend of the KakaoTalk channel (FriendTalk)');
       continue;
     }
@@ -115,13 +118,13 @@ export function eligibleChannels(customer: CustomerWithConsents, channels: Chann
   return { candidates, reasons };
 }
 
-const FINAL: readonly string[] = ['sent', 'suppressed', 'failed'];
+const FINAL: readonly string[] = ['sent', 'suppressed', 'failed', 'cancelled', 'holdout'];
 
 export function createMessageActivities({ db, providers, messaging, clock = () => new Date() }: ActivityDeps) {
   const outcomeOf = (message: Message): SendOutcome => ({
     messageId: message.id,
-    status: message.status as MessageStatus,
-    channel: (message.channel as Channel | null) ?? null,
+    status: message.status,
+    channel: message.channel ?? null,
     reason: message.reason,
     heldUntil: message.heldUntil?.toISOString() ?? null,
   });
@@ -136,13 +139,45 @@ export function createMessageActivities({ db, providers, messaging, clock = () =
     purpose: request.purpose,
   });
 
+  type MessageFields = Partial<Omit<Message, 'id' | 'idempotencyKey' | 'cost'>> & { status: MessageStatus; cost?: string };
   /** Writes the message for this key with these fields (creating it on first use). */
-  const save = async (request: MessageAddress, fields: Partial<Omit<Message, 'id' | 'idempotencyKey'>> & { status: MessageStatus }) =>
-    db.message.upsert({
+  const save = async (request: MessageAddress, fields: MessageFields, tx: DbTx = db) =>
+    tx.message.upsert({
       where: { idempotencyKey: request.idempotencyKey },
-      create: { ...addressFields(request), content: '', ...fields },
+      create: { ...addressFields(request), content: '', costCurrency: messaging.costCurrency, ...fields },
       update: fields,
     });
+
+  /**
+   * The frequency cap, race-free across activities and processes: under a lock on the
+   * customer's row, count the marketing messages sent in the window plus those pending or
+   * held (about to be sent), and either record this one as suppressed or reserve it as
+   * pending — which every later check then counts.
+   */
+  const checkCapAndReserve = async (request: MessageAddress, customerId: string, now: Date): Promise<SendOutcome | null> => {
+    const { count, windowMs } = messaging.frequencyCap;
+    const since = new Date(now.getTime() - windowMs);
+    const capped = await db.$transaction(async (tx) => {
+      await tx.$queryRaw`SELECT 1 FROM "Customer" WHERE id = ${customerId} FOR UPDATE`;
+      const recent = await tx.message.count({
+        where: {
+          customerId,
+          purpose: 'marketing',
+          idempotencyKey: { not: request.idempotencyKey },
+          OR: [
+            { status: 'sent', sentAt: { gte: since } },
+            { status: { in: ['pending', 'held'] }, createdAt: { gte: since } },
+          ],
+        },
+      });
+      if (recent >= count) {
+        return save(request, { status: 'suppressed', reason: `frequency cap: ${recent} marketing messages in the last ${ms(windowMs, { long: true })} (cap ${count})` }, tx);
+      }
+      await save(request, { status: 'pending', reason: null }, tx);
+      return null;
+    });
+    return capped ? outcomeOf(capped) : null;
+  };
 
   const record = async (request: MessageAddress, status: MessageStatus, reason: string) => outcomeOf(await save(request, { status, reason }));
 
@@ -154,7 +189,7 @@ export function createMessageActivities({ db, providers, messaging, clock = () =
       const receipt = await provider.send({
         idempotencyKey: message.idempotencyKey,
         channel,
-        purpose: message.purpose as MessagePurpose,
+        purpose: message.purpose,
         template: message.template,
         variant: message.variant,
         recipient: message.recipient ?? '',
@@ -169,7 +204,8 @@ export function createMessageActivities({ db, providers, messaging, clock = () =
             provider: receipt.provider,
             providerMessageId: receipt.providerMessageId,
             sentAt: clock(),
-            cost: messaging.costs[message.variant ?? channel] ?? messaging.costs[channel] ?? 0,
+            cost: messaging.costs[message.variant ?? channel] ?? messaging.costs[channel] ?? '0',
+            costCurrency: messaging.costCurrency,
           },
         }),
       );
@@ -206,8 +242,9 @@ export function createMessageActivities({ db, providers, messaging, clock = () =
       let customer: CustomerWithConsents | null = null;
       let candidates: Candidate[];
       if (request.customerId) {
-        customer = await db.customer.findUnique({ where: { id: request.customerId }, include: { consents: true } });
-        if (!customer) return record(request, 'suppressed', 'unknown customer');
+        const found = await db.customer.findUnique({ where: { id: request.customerId } });
+        if (!found) return record(request, 'suppressed', 'unknown customer');
+        customer = { ...found, consents: await currentConsents(db, found.id) };
         const eligible = eligibleChannels(customer, request.channels, request.purpose);
         if (eligible.candidates.length === 0) return record(request, 'suppressed', eligible.reasons.join('; '));
         candidates = eligible.candidates;
@@ -221,13 +258,8 @@ export function createMessageActivities({ db, providers, messaging, clock = () =
 
       const marketing = request.purpose === 'marketing';
       if (marketing && customer) {
-        const { count, windowMs } = messaging.frequencyCap;
-        const recent = await db.message.count({
-          where: { customerId: customer.id, purpose: 'marketing', status: 'sent', sentAt: { gte: new Date(now.getTime() - windowMs) } },
-        });
-        if (recent >= count) {
-          return record(request, 'suppressed', `frequency cap: ${recent} marketing messages in the last ${ms(windowMs, { long: true })} (cap ${count})`);
-        }
+        const capped = await checkCapAndReserve(request, customer.id, now);
+        if (capped) return capped;
       }
 
       const variables = {

@@ -3,7 +3,7 @@ import type { ActivityDeps } from '.';
 export interface RecommendedProduct {
   productId: string;
   name: string | null;
-  /** How many other customers bought it together with one of the purchased products. */
+  /** In how many other customers' orders it was bought together with one of the purchased products. */
   boughtTogether: number;
 }
 
@@ -11,36 +11,25 @@ export function createRecommendationActivities({ db }: ActivityDeps) {
   return {
     /**
      * Products other customers bought in the same order as one of this order's products,
-     * most co-purchased first, excluding anything this customer has already bought.
+     * most co-purchased first, excluding anything this customer has already bought. One
+     * aggregate query: nothing but the answer leaves the database.
      */
     async recommendProducts({ customerId, orderId, limit }: { customerId: string; orderId: string; limit: number }): Promise<RecommendedProduct[]> {
-      const purchased = await db.orderItem.findMany({ where: { orderId }, select: { productId: true } });
-      if (purchased.length === 0) return [];
-      const owned = await db.orderItem.findMany({ where: { order: { customerId } }, select: { productId: true }, distinct: ['productId'] });
-      const ownedIds = owned.map((item) => item.productId);
-      const coOrders = await db.orderItem.findMany({
-        where: { productId: { in: purchased.map((item) => item.productId) }, order: { customerId: { not: customerId } } },
-        select: { orderId: true },
-        distinct: ['orderId'],
-      });
-      if (coOrders.length === 0) return [];
-      const together = await db.orderItem.groupBy({
-        by: ['productId'],
-        where: { orderId: { in: coOrders.map((o) => o.orderId) }, productId: { notIn: ownedIds } },
-        _count: { orderId: true },
-        orderBy: [{ _count: { orderId: 'desc' } }, { productId: 'asc' }],
-        take: limit,
-      });
-      const names = await db.orderItem.findMany({
-        where: { productId: { in: together.map((t) => t.productId) }, name: { not: null } },
-        select: { productId: true, name: true },
-        distinct: ['productId'],
-      });
-      return together.map((t) => ({
-        productId: t.productId,
-        name: names.find((n) => n.productId === t.productId)?.name ?? null,
-        boughtTogether: t._count.orderId,
-      }));
+      return db.$queryRaw<RecommendedProduct[]>`
+        WITH purchased AS (
+          SELECT DISTINCT "productId" FROM "OrderItem" WHERE "orderId" = ${orderId}
+        ), owned AS (
+          SELECT DISTINCT i."productId" FROM "OrderItem" i JOIN "Order" o ON o.id = i."orderId" WHERE o."customerId" = ${customerId}
+        ), co_orders AS (
+          SELECT DISTINCT i."orderId" FROM "OrderItem" i JOIN "Order" o ON o.id = i."orderId"
+          WHERE i."productId" IN (SELECT "productId" FROM purchased) AND o."customerId" <> ${customerId}
+        )
+        SELECT i."productId", max(i.name) AS name, count(DISTINCT i."orderId")::int AS "boughtTogether"
+        FROM "OrderItem" i JOIN co_orders c ON c."orderId" = i."orderId"
+        WHERE i."productId" NOT IN (SELECT "productId" FROM owned)
+        GROUP BY i."productId"
+        ORDER BY "boughtTogether" DESC, i."productId" ASC
+        LIMIT ${limit}`;
     },
 
     /** The customer's first order in [after, before) containing one of the products, if any. */
@@ -49,7 +38,7 @@ export function createRecommendationActivities({ db }: ActivityDeps) {
         where: { customerId, occurredAt: { gte: new Date(after), lt: new Date(before) }, items: { some: { productId: { in: productIds } } } },
         orderBy: { occurredAt: 'asc' },
       });
-      return order ? { orderId: order.id, total: order.total, currency: order.currency, occurredAt: order.occurredAt.toISOString() } : null;
+      return order ? { orderId: order.id, total: order.total.toFixed(), currency: order.currency, occurredAt: order.occurredAt.toISOString() } : null;
     },
   };
 }

@@ -1,6 +1,6 @@
 // Batch ingest: a 500-event batch stored and routed one event at a time (INGEST_CONCURRENCY=1,
 // the baseline) against customers in parallel (the default), measured in the same run on the
-// same stack (real dev server, worker and SQLite), alternating rounds. Prints the ratio.
+// same stack (real dev server, worker and PostgreSQL), alternating rounds. Prints the ratio.
 //
 //   npx tsx bench/ingest.ts [rounds=3] [customers=100]
 import { ingestEvents } from '../src/api/events/service';

@@ -19,6 +19,7 @@ const duration = z
   });
 
 const port = z.coerce.number().int().min(1).max(65535);
+const currencyCode = z.string().regex(/^[A-Z]{3}$/, 'expected an ISO 4217 currency code such as KRW or USD');
 const count = z.coerce.number().int().min(0);
 
 const channel = z.enum(['email', 'sms', 'push', 'kakao', 'onsite']);
@@ -45,18 +46,21 @@ const frequencyCap = z
     return { count: Number(count), windowMs: ms(window as ms.StringValue) };
   });
 
-/** `sms=8.4,lms=25.9,kakao=3.07`: cost per message by channel or variant, in the shop's currency. */
+/**
+ * `sms=8.4,lms=25.9,kakao=3.07`: cost per message by channel or variant, in
+ * CHANNEL_COSTS_CURRENCY. Kept as decimal strings: money is never a float.
+ */
 const costTable = z
   .string()
   .transform((value, ctx) => {
-    const table: Record<string, number> = {};
+    const table: Record<string, string> = {};
     for (const part of value.split(',').map((p) => p.trim()).filter(Boolean)) {
-      const match = /^([a-z]+)=(\d+(\.\d+)?)$/.exec(part);
+      const match = /^([a-z]+)=(\d{1,15}(\.\d{1,4})?)$/.exec(part);
       if (!match) {
-        ctx.addIssue({ code: 'custom', message: `expected channel=cost pairs like sms=8.4, got "${part}"` });
+        ctx.addIssue({ code: 'custom', message: `expected channel=cost pairs like sms=8.4 (at most 4 decimals), got "${part}"` });
         return z.NEVER;
       }
-      table[match[1]] = Number(match[2]);
+      table[match[1]] = match[2];
     }
     return table;
   });
@@ -69,8 +73,9 @@ const envSchema = z.object({
   DATA_DIR: z.string().min(1).default('.data'),
   DATABASE_URL: z
     .string()
-    .regex(/^file:.+/, 'expected a SQLite URL like file:/path/to/crm.db (PostgreSQL is not supported yet)')
+    .regex(/^postgres(ql)?:\/\/.+/, 'expected a PostgreSQL URL like postgresql://user:password@host:5432/crm')
     .optional(),
+  PG_PORT: port.default(5433),
   API_KEYS: z
     .string()
     .transform((value) => value.split(',').map((key) => key.trim()).filter(Boolean))
@@ -99,7 +104,8 @@ const envSchema = z.object({
   QUIET_HOURS_KAKAO: hoursWindow.optional(),
   QUIET_HOURS_PUSH: hoursWindow.optional(),
   FREQUENCY_CAP: frequencyCap.default({ count: 3, windowMs: ms('7d') }),
-  CHANNEL_COSTS: costTable.default({ sms: 8.4, lms: 25.9, alimtalk: 6.5, friendtalk: 3.07, email: 0.3, push: 0, onsite: 0 }),
+  CHANNEL_COSTS: costTable.default({ sms: '8.4', lms: '25.9', alimtalk: '6.5', friendtalk: '3.07', email: '0.3', push: '0', onsite: '0' }),
+  CHANNEL_COSTS_CURRENCY: currencyCode.default('KRW'),
   UNSUBSCRIBE_SECRET: z.string().min(16, 'needs at least 16 characters').optional(),
 
   // Who delivers each channel: the outbox (records only) by default.
@@ -194,7 +200,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
     port: raw.PORT,
     host: raw.HOST,
     dataDir,
-    databaseUrl: raw.DATABASE_URL ?? `file:${path.join(dataDir, 'crm.db')}`,
+    database: {
+      /** Unset: start the embedded PostgreSQL server (data in DATA_DIR/postgres). */
+      url: raw.DATABASE_URL,
+      /** The embedded server's port (on 127.0.0.1). */
+      embeddedPort: raw.PG_PORT,
+    },
     apiKeys: raw.API_KEYS,
     logLevel: raw.LOG_LEVEL,
     /** Customers (or visitors) whose events of one batch are stored and routed at once. */
@@ -229,6 +240,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
       friendTalkQuietHours: raw.KAKAO_FRIENDTALK_QUIET_HOURS,
       frequencyCap: raw.FREQUENCY_CAP,
       costs: raw.CHANNEL_COSTS,
+      costCurrency: raw.CHANNEL_COSTS_CURRENCY,
       /** Unset outside production: a per-DATA_DIR secret (see src/secrets.ts). */
       unsubscribeSecret: raw.UNSUBSCRIBE_SECRET,
     },

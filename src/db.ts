@@ -1,47 +1,19 @@
-// Database client (Prisma through the libSQL driver adapter: no native engine download)
-// and migrations (`prisma migrate deploy`, the same command operators run).
-import { execFile } from 'node:child_process';
-import fs from 'node:fs';
-import path from 'node:path';
-import { promisify } from 'node:util';
-import { PrismaLibSQL } from '@prisma/adapter-libsql';
-import { PrismaClient } from './generated/prisma/client';
+// The database client: Prisma on PostgreSQL through the pg driver adapter (no native engine
+// download). Migrations: src/database/migrate.ts. The embedded server: src/database/embedded-postgres.ts.
+import { PrismaPg } from '@prisma/adapter-pg';
+import { Prisma, PrismaClient } from './generated/prisma/client';
 
 export type Db = PrismaClient;
+/** A client or an interactive transaction's client. */
+export type DbTx = Prisma.TransactionClient | PrismaClient;
 
-const projectRoot = path.resolve(__dirname, '..');
-
-export function createDb(databaseUrl: string): Db {
-  ensureSqliteDirectory(databaseUrl);
-  return new PrismaClient({ adapter: new PrismaLibSQL({ url: databaseUrl }) });
+export function createDb(databaseUrl: string, options: { poolSize?: number } = {}): Db {
+  return new PrismaClient({ adapter: new PrismaPg({ connectionString: databaseUrl, max: options.poolSize ?? 10 }) });
 }
 
-/** Applies pending migrations. Safe to run on every start: applied ones are skipped. */
-export async function migrateDatabase(databaseUrl: string): Promise<void> {
-  ensureSqliteDirectory(databaseUrl);
-  const prismaCli = path.join(projectRoot, 'node_modules', 'prisma', 'build', 'index.js');
-  try {
-    await promisify(execFile)(process.execPath, [prismaCli, 'migrate', 'deploy'], {
-      cwd: projectRoot,
-      env: { ...process.env, DATABASE_URL: databaseUrl, PRISMA_CLI_QUERY_ENGINE_TYPE: 'client', PRISMA_HIDE_UPDATE_MESSAGE: '1' },
-    });
-  } catch (error) {
-    const { stdout, stderr } = error as { stdout?: string; stderr?: string };
-    throw new Error(`database migration failed for ${databaseUrl}:\n${stderr || stdout || String(error)}`);
-  }
+/** A jsonb column read as a plain object (anything else reads as empty). */
+export function jsonObject(value: Prisma.JsonValue | null | undefined): Record<string, unknown> {
+  return value && typeof value === 'object' && !Array.isArray(value) ? (value) : {};
 }
 
-function ensureSqliteDirectory(databaseUrl: string): void {
-  const file = databaseUrl.replace(/^file:/, '').split('?')[0];
-  if (file && file !== ':memory:') fs.mkdirSync(path.dirname(path.resolve(projectRoot, file)), { recursive: true });
-}
-
-/** JSON text columns (SQLite has no JSON type). */
-export function parseJsonObject(text: string): Record<string, unknown> {
-  try {
-    const value: unknown = JSON.parse(text);
-    return value && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
-  } catch {
-    return {};
-  }
-}
+export { migrateDatabase } from './database/migrate';

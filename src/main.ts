@@ -1,12 +1,15 @@
 // `npm start`: the whole product on one machine — embedded Temporal dev server (unless
-// TEMPORAL_ADDRESS), migrated SQLite database, worker and API. `--only=api` or
-// `--only=worker` runs one role, for the production shape (see docker-compose.yml).
+// TEMPORAL_ADDRESS), embedded PostgreSQL (unless DATABASE_URL), migrations, worker and API.
+// `--only=api` or `--only=worker` runs one role, for the production shape (see
+// docker-compose.yml): shared Temporal and PostgreSQL servers are required then.
 import type { Server } from 'node:http';
 import { bundleWorkflowCode, DefaultLogger, NativeConnection, Runtime, type LogLevel, type Worker } from '@temporalio/worker';
 import { createApp } from './api/app';
 import { providersFromConfig } from './channels';
 import { ConfigError, loadConfig } from './config';
-import { createDb, migrateDatabase } from './db';
+import { maskDatabaseUrl, startEmbeddedPostgres } from './database/embedded-postgres';
+import { migrateDatabase } from './database/migrate';
+import { createDb } from './db';
 import { developmentApiKey, unsubscribeSecret } from './secrets';
 import { connectTemporal } from './temporal/connection';
 import { startDevServer, type DevServer } from './temporal/dev-server';
@@ -52,10 +55,33 @@ async function main() {
   // own handler would start draining the worker behind our back).
   Runtime.install({ logger: new DefaultLogger(config.logLevel.toUpperCase() as LogLevel), shutdownSignals: [] });
 
+  if (roles.length === 1) {
+    const missing = [
+      ...(config.temporal.address ? [] : ['TEMPORAL_ADDRESS: required with --only (separate processes need a shared Temporal server)']),
+      ...(config.database.url ? [] : ['DATABASE_URL: required with --only (separate processes need a shared PostgreSQL database)']),
+    ];
+    if (missing.length) throw new ConfigError(missing);
+  }
+
+  // The database first: it is quick, and a port or data-directory problem stops start-up early.
+  let databaseUrl = config.database.url;
+  let databaseNote = '';
+  if (!databaseUrl) {
+    console.log(`Starting the embedded PostgreSQL (data in ${config.dataDir}/postgres, port ${config.database.embeddedPort})…`);
+    const postgres = await startEmbeddedPostgres({ dataDir: config.dataDir, port: config.database.embeddedPort });
+    cleanup.push(() => postgres.stop());
+    databaseUrl = postgres.url;
+    databaseNote = ` (embedded, data in ${postgres.clusterDir})`;
+  }
+  console.log('Applying database migrations…');
+  const migrations = await migrateDatabase(databaseUrl, { log: console.log });
+  if (!migrations.applied.length) console.log(`  up to date (${migrations.alreadyApplied} applied)`);
+  const db = createDb(databaseUrl);
+  cleanup.push(() => db.$disconnect());
+
   let address = config.temporal.address;
   let devServer: DevServer | undefined;
   if (!address) {
-    if (roles.length === 1) throw new ConfigError(['TEMPORAL_ADDRESS: required with --only (separate processes need a shared Temporal server)']);
     console.log(`Starting the embedded Temporal dev server (data in ${config.dataDir})…`);
     devServer = await startDevServer({
       dataDir: config.dataDir,
@@ -67,11 +93,6 @@ async function main() {
     cleanup.push(() => devServer!.stop());
     address = devServer.address;
   }
-
-  console.log(`Applying database migrations (${config.databaseUrl})…`);
-  await migrateDatabase(config.databaseUrl);
-  const db = createDb(config.databaseUrl);
-  cleanup.push(() => db.$disconnect());
 
   let worker: Worker | undefined;
   if (roles.includes('worker')) {
@@ -121,11 +142,12 @@ async function main() {
     console.log(`  API:            ${apiUrl}   (health: ${apiUrl}/healthz)`);
     if (devServer) console.log(`  Temporal Web UI: ${devServer.uiUrl}/namespaces/${config.temporal.namespace}/workflows`);
     console.log(`  Temporal:       ${address} (namespace ${config.temporal.namespace}, task queue ${config.temporal.taskQueue})`);
+    console.log(`  Database:       ${maskDatabaseUrl(databaseUrl)}${databaseNote}`);
     if (devKey) console.log(`  API key (development, kept in ${config.dataDir}/dev-api-key):\n    ${devKey}`);
     console.log('');
     console.log('Ready. Ctrl-C stops everything.');
   } else {
-    console.log(`Worker running on task queue ${config.temporal.taskQueue} at ${address}. Ctrl-C stops it.`);
+    console.log(`Worker running on task queue ${config.temporal.taskQueue} at ${address}, database ${maskDatabaseUrl(databaseUrl)}. Ctrl-C stops it.`);
   }
 }
 

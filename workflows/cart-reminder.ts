@@ -9,7 +9,8 @@ export interface CartItem {
   productId: string;
   name?: string;
   quantity: number;
-  price: number;
+  /** Unit price as the event carried it (a decimal string once validated by the API). */
+  price: number | string;
 }
 
 export interface CartReminderInput {
@@ -23,13 +24,14 @@ export interface CartReminderInput {
 }
 
 export async function cartReminder({ customerId, settings }: CartReminderInput): Promise<string> {
-  let cart: { items: CartItem[]; value: number } = { items: [], value: 0 };
+  // The cart's value is for the message only (money is recorded from stored orders): kept as sent.
+  let cart: { items: CartItem[]; value: number | string } = { items: [], value: 0 };
   let cartVersion = 0;
   let order: CompletedOrder | undefined;
 
   const onEvent = (event: JourneyEvent) => {
     if (event.type === 'cart_updated') {
-      cart = { items: (event.properties.items as CartItem[]) ?? [], value: Number(event.properties.value ?? 0) };
+      cart = { items: (event.properties.items as CartItem[]) ?? [], value: (event.properties.value as number | string | undefined) ?? 0 };
       cartVersion += 1;
     } else if (event.type === 'order_completed' && !order) {
       order = completedOrder(event);

@@ -20,7 +20,8 @@ type Activities = ReturnType<typeof createActivities>;
 /** An `order_completed` event as journeys use it. */
 export interface CompletedOrder {
   orderId: string;
-  total: number;
+  /** A decimal string (exact); revenue is recorded from the stored order. */
+  total: string;
   currency: string;
   occurredAt: string;
 }
@@ -28,7 +29,7 @@ export interface CompletedOrder {
 export function completedOrder(event: JourneyEvent): CompletedOrder {
   return {
     orderId: String(event.properties.orderId),
-    total: Number(event.properties.total),
+    total: String(event.properties.total),
     currency: String(event.properties.currency),
     occurredAt: event.occurredAt,
   };

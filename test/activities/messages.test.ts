@@ -1,26 +1,21 @@
-// The guarded send against a real (migrated) SQLite database: every rule of the messaging
-// layer, with the clock set by the test.
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
+// The guarded send against a real (migrated) PostgreSQL database: every rule of the
+// messaging layer, with the clock set by the test.
 import { MockActivityEnvironment } from '@temporalio/testing';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createMessageActivities, type MessagingSettings, type SendOutcome, type SendRequest } from '../../activities/messages';
 import { OutboxProvider } from '../../src/channels/outbox';
 import { PermanentProviderError, type ChannelProvider, type ChannelProviders, type OutgoingMessage } from '../../src/channels/provider';
-import { createDb, migrateDatabase, type Db } from '../../src/db';
+import type { Channel } from '../../src/config';
+import { recordConsentChanges } from '../../src/consent';
+import { createDb, type Db } from '../../src/db';
+import type { Prisma } from '../../src/generated/prisma/client';
 import { verifyUnsubscribeToken } from '../../src/messaging/unsubscribe';
+import { useTestDatabase } from '../helpers/database';
 
-const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'crm-journeys-messages-'));
+const database = useTestDatabase('messages');
 let db: Db;
-beforeAll(async () => {
-  const url = `file:${path.join(dir, 'crm.db')}`;
-  await migrateDatabase(url);
-  db = createDb(url);
-});
-afterAll(async () => {
-  await db?.$disconnect();
-  fs.rmSync(dir, { recursive: true, force: true });
+beforeAll(() => {
+  db = database.db;
 });
 
 const settings: MessagingSettings = {
@@ -30,7 +25,8 @@ const settings: MessagingSettings = {
   quietHoursByChannel: { email: { start: '22:00', end: '07:00' } },
   friendTalkQuietHours: { start: '20:00', end: '08:00' },
   frequencyCap: { count: 3, windowMs: 7 * 86_400_000 },
-  costs: { sms: 8.4, lms: 25.9, friendtalk: 3.07, alimtalk: 6.5, email: 0.3 },
+  costs: { sms: '8.4', lms: '25.9', friendtalk: '3.07', alimtalk: '6.5', email: '0.3' },
+  costCurrency: 'KRW',
   unsubscribeSecret: 'test-unsubscribe-secret-0123456789',
   publicUrl: 'https://crm.example.com',
 };
@@ -48,7 +44,10 @@ function activities(providers?: Partial<ChannelProviders>) {
   return createMessageActivities({ db, providers: { default: new OutboxProvider(db), ...providers }, messaging: settings, clock: () => clock });
 }
 
-async function customer(fields: { timezone?: string; attributes?: object; phone?: string | null } = {}, consents: [string, string, boolean?][] = [['kakao', 'marketing'], ['sms', 'marketing'], ['email', 'marketing'], ['email', 'informational']]) {
+async function customer(
+  fields: { timezone?: string; attributes?: Prisma.InputJsonObject; phone?: string | null } = {},
+  consents: [Channel, 'marketing' | 'informational', boolean?][] = [['kakao', 'marketing'], ['sms', 'marketing'], ['email', 'marketing'], ['email', 'informational']],
+) {
   await db.customer.create({
     data: {
       id: customerId,
@@ -56,8 +55,8 @@ async function customer(fields: { timezone?: string; attributes?: object; phone?
       phone: fields.phone === undefined ? '+821012345678' : fields.phone,
       email: `${customerId}@example.com`,
       timezone: fields.timezone ?? 'Asia/Seoul',
-      attributes: JSON.stringify(fields.attributes ?? { kakaoFriend: true }),
-      consents: { create: consents.map(([channel, purpose, nightTime]) => ({ channel, purpose, granted: true, nightTime: nightTime ?? false, grantedAt: clock })) },
+      attributes: fields.attributes ?? { kakaoFriend: true },
+      consents: { create: consents.map(([channel, purpose, nightTime]) => ({ channel, purpose, granted: true, nightTime: nightTime ?? false, source: 'api' as const, at: clock })) },
     },
   });
 }
@@ -96,7 +95,8 @@ describe('the guarded send', () => {
     const link = /무료 수신거부: (https:\/\/crm\.example\.com\/unsubscribe\/(\S+))$/.exec(message.content);
     expect(link).not.toBeNull();
     expect(verifyUnsubscribeToken(settings.unsubscribeSecret, link![2])).toEqual({ customerId, channel: 'kakao' });
-    expect(message).toMatchObject({ variant: 'friendtalk', cost: 3.07, sentAt: clock });
+    expect(message).toMatchObject({ variant: 'friendtalk', sentAt: clock, costCurrency: 'KRW' });
+    expect(message.cost.toFixed()).toBe('3.07');
   });
 
   it('leaves informational messages unformatted and sends them by AlimTalk', async () => {
@@ -105,7 +105,7 @@ describe('the guarded send', () => {
     expect(outcome).toMatchObject({ status: 'sent', channel: 'kakao' });
     const message = await db.message.findFirstOrThrow({ where: { customerId } });
     expect(message.content).not.toContain('(광고)');
-    expect(message).toMatchObject({ variant: 'alimtalk', cost: 6.5 });
+    expect([message.variant, message.cost.toFixed()]).toEqual(['alimtalk', '6.5']);
   });
 
   it('counts SMS length in EUC-KR bytes: long texts go as LMS at the LMS price', async () => {
@@ -115,9 +115,9 @@ describe('the guarded send', () => {
     const long = await run(sender(), request('long', { purpose: 'informational', channels: ['sms'], template: 'dormancy-notice', data: { dormantOn: '2027-01-01', offer: '5,000원 쿠폰' } }));
     expect(long.status).toBe('sent');
     const rows = await db.message.findMany({ where: { customerId }, orderBy: { step: 'asc' } });
-    expect(rows.map((m) => [m.step, m.variant, m.cost])).toEqual([
-      ['long', 'lms', 25.9],
-      ['short', 'sms', 8.4],
+    expect(rows.map((m) => [m.step, m.variant, m.cost.toFixed()])).toEqual([
+      ['long', 'lms', '25.9'],
+      ['short', 'sms', '8.4'],
     ]);
   });
 
@@ -162,7 +162,7 @@ describe('the guarded send', () => {
     await customer({}, [['sms', 'marketing']]);
     clock = new Date('2026-11-23T13:30:00Z');
     expect(await run(sender(), request('reminder', { channels: ['sms'] }))).toMatchObject({ status: 'held' });
-    await db.consent.updateMany({ where: { customerId }, data: { granted: false, revokedAt: clock } });
+    await recordConsentChanges(db, customerId, [{ channel: 'sms', purpose: 'marketing', granted: false }], 'api', clock);
     clock = new Date('2026-11-23T23:00:00Z');
     expect(await run(sender(), request('reminder', { channels: ['sms'] }))).toMatchObject({ status: 'suppressed', reason: 'sms: no marketing consent' });
   });
@@ -178,6 +178,39 @@ describe('the guarded send', () => {
     expect(await run(send, request('notice', { channels: ['email'], purpose: 'informational', template: 'review-request', data: { orderId: 'o-1' } }))).toMatchObject({ status: 'sent' });
     clock = new Date(clock.getTime() + 7 * 86_400_000 + 1000);
     expect(await run(send, request('five', { channels: ['email'] }))).toMatchObject({ status: 'sent' });
+  });
+
+  it('lets exactly one of five simultaneous marketing sends through a cap of 1, each send on its own database connection pool', async () => {
+    await customer({}, [['email', 'marketing']]);
+    const capOfOne = { ...settings, frequencyCap: { count: 1, windowMs: 7 * 86_400_000 } };
+    // Five journeys' sends at the same moment, as five worker processes would make them.
+    const clients = Array.from({ length: 5 }, () => createDb(database.url, { poolSize: 2 }));
+    try {
+      const outcomes = await Promise.all(
+        clients.map((client, i) => {
+          const send = createMessageActivities({ db: client, providers: { default: new OutboxProvider(client) }, messaging: capOfOne, clock: () => clock });
+          return run((r) => send.sendMessage(r), request(`race-${i}`, { channels: ['email'] }));
+        }),
+      );
+      expect(outcomes.filter((o) => o.status === 'sent')).toHaveLength(1);
+      const suppressed = outcomes.filter((o) => o.status === 'suppressed');
+      expect(suppressed).toHaveLength(4);
+      for (const outcome of suppressed) expect(outcome.reason).toBe('frequency cap: 1 marketing messages in the last 7 days (cap 1)');
+      expect(await db.outboxEntry.count({ where: { recipient: `${customerId}@example.com` } })).toBe(1);
+    } finally {
+      await Promise.all(clients.map((client) => client.$disconnect()));
+    }
+  });
+
+  it('counts a held marketing message against the cap: it is about to be sent', async () => {
+    await customer({}, [['sms', 'marketing'], ['email', 'marketing', true]]);
+    const capOfOne = createMessageActivities({ db, providers: { default: new OutboxProvider(db) }, messaging: { ...settings, frequencyCap: { count: 1, windowMs: 7 * 86_400_000 } }, clock: () => clock });
+    clock = new Date('2026-11-23T13:30:00Z'); // 22:30 in Seoul: SMS marketing is held, night-time email is not
+    expect(await run((r) => capOfOne.sendMessage(r), request('held-sms', { channels: ['sms'] }))).toMatchObject({ status: 'held' });
+    expect(await run((r) => capOfOne.sendMessage(r), request('email-now', { channels: ['email'] }))).toMatchObject({
+      status: 'suppressed',
+      reason: 'frequency cap: 1 marketing messages in the last 7 days (cap 1)',
+    });
   });
 
   it('falls back to the next channel when a provider refuses permanently', async () => {

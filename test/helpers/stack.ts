@@ -1,9 +1,10 @@
 // The real stack for integration tests: an embedded Temporal dev server (the same launcher
-// `npm start` uses), a migrated SQLite database, the real worker and the Express app on a
-// real port. Each test file starts its own, in a temporary DATA_DIR.
+// `npm start` uses), a migrated PostgreSQL database of its own (test/helpers/database.ts),
+// the real worker and the Express app on a real port. Each test file starts its own, in a
+// temporary DATA_DIR.
 import fs from 'node:fs';
 import type { Server } from 'node:http';
-import net from 'node:net';
+import type net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import type { Client } from '@temporalio/client';
@@ -11,14 +12,17 @@ import { NativeConnection, type WorkerOptions } from '@temporalio/worker';
 import { createApp } from '../../src/api/app';
 import type { ChannelProviders } from '../../src/channels/provider';
 import { loadConfig, type Config } from '../../src/config';
-import { createDb, migrateDatabase, type Db } from '../../src/db';
+import { createDb, type Db } from '../../src/db';
 import { connectTemporal } from '../../src/temporal/connection';
 import { startDevServer } from '../../src/temporal/dev-server';
 import { unsubscribeSecret } from '../../src/secrets';
 import { createJourneyWorker, messagingSettings } from '../../src/worker';
+import { createTestDatabase } from './database';
+import { freePort } from './ports';
 import { quietRuntime } from './runtime';
 
 export { eventually } from './eventually';
+export { freePort } from './ports';
 
 export const TEST_API_KEY = 'test-key-0123456789abcdef';
 
@@ -35,17 +39,6 @@ export interface Stack {
   stop(): Promise<void>;
 }
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
 export async function startStack(options: {
   env?: Record<string, string>;
   providers?: (db: Db) => ChannelProviders;
@@ -55,8 +48,10 @@ export async function startStack(options: {
 } = {}): Promise<Stack> {
   quietRuntime();
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'crm-journeys-it-'));
+  const database = await createTestDatabase('stack');
   const config = loadConfig({
     DATA_DIR: dataDir,
+    DATABASE_URL: database.url,
     API_KEYS: TEST_API_KEY,
     TEMPORAL_DEV_PORT: String(await freePort()),
     TEMPORAL_UI_PORT: String(await freePort()),
@@ -68,6 +63,7 @@ export async function startStack(options: {
   const stops: (() => Promise<unknown>)[] = [];
   const stop = async () => {
     for (const step of stops.reverse()) await step().catch((error: unknown) => console.error('stack stop step failed', error));
+    await database.drop().catch((error: unknown) => console.error('dropping the test database failed', error));
     fs.rmSync(dataDir, { recursive: true, force: true });
   };
   try {
@@ -80,8 +76,7 @@ export async function startStack(options: {
       log: () => undefined,
     });
     stops.push(() => devServer.stop());
-    await migrateDatabase(config.databaseUrl);
-    const db = createDb(config.databaseUrl);
+    const db = createDb(database.url);
     stops.push(() => db.$disconnect());
 
     const startWorker = async (providers?: ChannelProviders) => {

@@ -6,7 +6,7 @@ import { PermanentProviderError, type ChannelProvider } from '../../src/channels
 import { OutboxProvider } from '../../src/channels/outbox';
 import { eventually, startStack, type Stack } from '../helpers/stack';
 
-type Message = { journey: string; status: string; channel: string | null; variant?: string; content: string; reason: string | null; cost: number };
+type Message = { journey: string; status: string; channel: string | null; variant?: string; content: string; reason: string | null; cost: { amount: string; currency: string } };
 
 let stack: Stack;
 // Quiet hours from an hour ago to two hours ahead (UTC): customers in UTC without night-time consent are held.
@@ -41,6 +41,8 @@ async function reminders(id: string, count: number): Promise<Message[]> {
     const response = await stack.api<{ messages: Message[] }>('GET', `/v1/customers/${id}/messages`);
     const found = response.body.messages.filter((m) => m.journey === 'cart-reminder');
     expect(found).toHaveLength(count);
+    // A message is written `pending` before its provider is called: wait for the outcome.
+    expect(found.filter((m) => m.status === 'pending')).toEqual([]);
     return found;
   });
 }
@@ -59,7 +61,7 @@ describe('messaging rules through the API', () => {
     await customerWithOrder('c-ad', [{ channel: 'kakao', purpose: 'marketing', granted: true, nightTime: true }]);
     await cart('c-ad', 1);
     const [sent] = await reminders('c-ad', 1);
-    expect(sent).toMatchObject({ status: 'sent', channel: 'kakao', cost: 3.07 });
+    expect(sent).toMatchObject({ status: 'sent', channel: 'kakao', cost: { amount: '3.07', currency: 'KRW' } });
     expect(sent.content.startsWith('(광고) ')).toBe(true);
     expect(sent.content).toContain('보낸 곳: Seoul Shop');
     const token = /\/unsubscribe\/(\S+)$/.exec(sent.content)?.[1];
@@ -72,7 +74,13 @@ describe('messaging rules through the API', () => {
     expect(done.status).toBe(200);
     expect(await done.text()).toContain('수신거부가 완료되었습니다');
     const profile = await stack.api<{ consents: { channel: string; purpose: string; granted: boolean }[] }>('GET', '/v1/customers/c-ad');
-    expect(profile.body.consents).toEqual([expect.objectContaining({ channel: 'kakao', purpose: 'marketing', granted: false })]);
+    expect(profile.body.consents).toEqual([expect.objectContaining({ channel: 'kakao', purpose: 'marketing', granted: false, source: 'unsubscribe' })]);
+    // The grant is not overwritten: both changes stay in the consent history.
+    const history = await stack.db.consentChange.findMany({ where: { customerId: 'c-ad' }, orderBy: { id: 'asc' } });
+    expect(history.map((h) => [h.channel, h.granted, h.source])).toEqual([
+      ['kakao', true, 'api'],
+      ['kakao', false, 'unsubscribe'],
+    ]);
 
     await reminderClosed('c-ad');
     await cart('c-ad', 2);
@@ -105,7 +113,7 @@ describe('messaging rules through the API', () => {
     const messages = await reminders('c-cap', 3);
     expect(messages.map((m) => m.status)).toEqual(['suppressed', 'sent', 'sent']);
     expect(messages[0].reason).toBe('frequency cap: 2 marketing messages in the last 7 days (cap 2)');
-    expect(messages[1]).toMatchObject({ channel: 'sms', cost: 25.9 }); // with the advertising footer it is an LMS
+    expect(messages[1]).toMatchObject({ channel: 'sms', cost: { amount: '25.9', currency: 'KRW' } }); // with the advertising footer it is an LMS
   });
 
   it('records a failed message when the only channel refuses it', async () => {

@@ -2,16 +2,14 @@
 // that accepts the request and never answers), is killed with SIGKILL, and another worker
 // retries the send. The customer gets one message: the retry carries the same idempotency
 // key, and the database holds one message.
-import { spawn } from 'node:child_process';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { providersFromConfig } from '../../src/channels';
 import { loadConfig } from '../../src/config';
 import { eventually, startStack, type Stack } from '../helpers/stack';
+import { spawnWorker } from '../helpers/worker-process';
 
-const root = path.resolve(__dirname, '..', '..');
 const WEBHOOK_SECRET = 'whsec-crash-test-0123456789';
 
 const requests: { key: string; body: string }[] = [];
@@ -42,25 +40,9 @@ afterAll(async () => {
 describe('a worker killed mid-send', () => {
   it('does not make the customer get the message twice', { timeout: 150_000 }, async () => {
     const providerEnv = { EMAIL_PROVIDER: 'webhook', WEBHOOK_URL: webhookUrl, WEBHOOK_SECRET };
-    // One process, no tsx wrapper, so SIGKILL really kills the worker.
-    const worker = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', '--only=worker'], {
-      cwd: root,
-      env: {
-        PATH: process.env.PATH,
-        HOME: process.env.HOME,
-        TEMPORAL_ADDRESS: stack.temporalAddress,
-        DATA_DIR: stack.dataDir,
-        DATABASE_URL: stack.config.databaseUrl,
-        LOG_LEVEL: 'warn',
-        ...providerEnv,
-      },
-    });
-    let output = '';
-    worker.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    worker.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    const exited = new Promise((resolve) => worker.once('exit', resolve));
+    const worker = spawnWorker(stack, providerEnv);
     try {
-      await eventually(() => expect(output).toContain('Worker running'), { timeoutMs: 60_000 });
+      await worker.ready();
 
       await stack.api('PUT', '/v1/customers/c-crash', { email: 'crash@example.com', consents: [{ channel: 'email', purpose: 'marketing', granted: true, nightTime: true }] });
       await stack.api('POST', '/v1/events', { id: 'crash-o-0', type: 'order_completed', customerId: 'c-crash', occurredAt: '2026-01-01T00:00:00Z', properties: { orderId: 'crash-o-0', total: 1, currency: 'KRW', items: [] } });
@@ -70,10 +52,10 @@ describe('a worker killed mid-send', () => {
       await eventually(() => expect(requests).toHaveLength(1), { timeoutMs: 60_000 });
       const pending = await stack.db.message.findFirstOrThrow({ where: { customerId: 'c-crash' } });
       expect(pending.status).toBe('pending');
-      worker.kill('SIGKILL');
-      await exited;
+      worker.child.kill('SIGKILL');
+      await worker.exited;
     } finally {
-      if (worker.exitCode === null && worker.signalCode === null) worker.kill('SIGKILL');
+      if (worker.child.exitCode === null && worker.child.signalCode === null) worker.child.kill('SIGKILL');
     }
 
     // Another worker takes over once the dead one's attempt times out.

@@ -16,7 +16,9 @@ describe('loadConfig', () => {
     const config = loadConfig({});
     expect(config.port).toBe(3000);
     expect(config.temporal).toMatchObject({ address: undefined, namespace: 'default', devPort: 7233, uiPort: 8233, taskQueue: 'crm-journeys' });
-    expect(config.databaseUrl).toBe(`file:${config.dataDir}/crm.db`);
+    expect(config.database).toEqual({ url: undefined, embeddedPort: 5433 });
+    expect(config.messaging.costs).toMatchObject({ sms: '8.4', friendtalk: '3.07' });
+    expect(config.messaging.costCurrency).toBe('KRW');
     expect(config.dataDir).toMatch(/\/\.data$/);
     expect(config.journeys.cartReminder).toEqual({ delayMs: 86_400_000, minOrders: 1, windowMs: 3 * 86_400_000, channels: ['kakao', 'sms', 'email'] });
     expect(config.journeys.signupNudge).toMatchObject({ minViews: 2, delayMs: 30 * 60_000, windowMs: 7 * 86_400_000 });
@@ -35,7 +37,10 @@ describe('loadConfig', () => {
       CART_REMINDER_CHANNELS: 'email, sms',
       API_KEYS: 'aaaaaaaaaaaaaaaa,bbbbbbbbbbbbbbbb',
       TEMPORAL_ADDRESS: 'temporal.internal:7233',
-      DATABASE_URL: 'file:/tmp/x.db',
+      DATABASE_URL: 'postgresql://crm:secret@db.internal:5432/crm',
+      PG_PORT: '6543',
+      CHANNEL_COSTS: 'sms=9.9,friendtalk=3.0725',
+      CHANNEL_COSTS_CURRENCY: 'USD',
       PORT: '8080',
     });
     expect(config.journeys.cartReminder).toMatchObject({ delayMs: 10_000, windowMs: 500, channels: ['email', 'sms'] });
@@ -43,7 +48,8 @@ describe('loadConfig', () => {
     expect(config.journeys.signupNudge.delayMs).toBe(90 * 60_000);
     expect(config.apiKeys).toEqual(['aaaaaaaaaaaaaaaa', 'bbbbbbbbbbbbbbbb']);
     expect(config.temporal.address).toBe('temporal.internal:7233');
-    expect(config.databaseUrl).toBe('file:/tmp/x.db');
+    expect(config.database).toEqual({ url: 'postgresql://crm:secret@db.internal:5432/crm', embeddedPort: 6543 });
+    expect(config.messaging).toMatchObject({ costs: { sms: '9.9', friendtalk: '3.0725' }, costCurrency: 'USD' });
     expect(config.port).toBe(8080);
   });
 
@@ -57,14 +63,28 @@ describe('loadConfig', () => {
       CART_REMINDER_DELAY: 'soon',
       UPSELL_WINDOW: '0s',
       TEMPORAL_ADDRESS: 'no-port',
-      DATABASE_URL: 'postgres://db/crm',
+      DATABASE_URL: 'file:/tmp/crm.db',
+      PG_PORT: '0',
+      CHANNEL_COSTS: 'sms=0.00001',
+      CHANNEL_COSTS_CURRENCY: 'won',
       CART_REMINDER_CHANNELS: 'fax',
       API_KEYS: 'short',
     });
     const named = problems.map((p) => p.split(':')[0]).sort();
-    expect(named).toEqual(['API_KEYS.0', 'CART_REMINDER_CHANNELS.0', 'CART_REMINDER_DELAY', 'DATABASE_URL', 'PORT', 'TEMPORAL_ADDRESS', 'UPSELL_WINDOW']);
+    expect(named).toEqual([
+      'API_KEYS.0',
+      'CART_REMINDER_CHANNELS.0',
+      'CART_REMINDER_DELAY',
+      'CHANNEL_COSTS',
+      'CHANNEL_COSTS_CURRENCY',
+      'DATABASE_URL',
+      'PG_PORT',
+      'PORT',
+      'TEMPORAL_ADDRESS',
+      'UPSELL_WINDOW',
+    ]);
     expect(problems.find((p) => p.startsWith('CART_REMINDER_DELAY'))).toBe('CART_REMINDER_DELAY: expected a positive duration like 30m, 24h or 3d, got "soon"');
-    expect(problems.find((p) => p.startsWith('DATABASE_URL'))).toContain('PostgreSQL is not supported yet');
+    expect(problems.find((p) => p.startsWith('DATABASE_URL'))).toBe('DATABASE_URL: expected a PostgreSQL URL like postgresql://user:password@host:5432/crm');
   });
 
   it('refuses a dormancy threshold before the warning', () => {

@@ -27,13 +27,25 @@ describe('event schema', () => {
 
   it('fills defaults and keeps extra properties', () => {
     const parsed = eventSchema.parse({ type: 'cart_updated', customerId: 'c-1', properties: { items: [{ productId: 'p-1' }], value: 0, coupon: 'X' } });
-    expect(parsed.properties).toEqual({ items: [{ productId: 'p-1', quantity: 1, price: 0 }], value: 0, coupon: 'X' });
+    expect(parsed.properties).toEqual({ items: [{ productId: 'p-1', quantity: 1, price: '0' }], value: '0', coupon: 'X' });
+  });
+
+  it('reads amounts exactly, as numbers or decimal strings, into decimal strings', () => {
+    const parsed = eventSchema.parse({
+      type: 'order_completed',
+      customerId: 'c-1',
+      properties: { orderId: 'o-1', total: 0.3, currency: 'USD', discount: '0.10', items: [{ productId: 'p-1', price: 0.1 }, { productId: 'p-2', price: '0.2' }] },
+    });
+    expect(parsed.properties).toMatchObject({ total: '0.3', discount: '0.1', items: [{ price: '0.1' }, { price: '0.2' }] });
+    for (const total of [-1, '1e3', 0.00001, '12.34567', 'lots', 1e16]) {
+      expect(fieldsOf({ type: 'order_completed', customerId: 'c-1', properties: { orderId: 'o-1', total, currency: 'KRW', items: [] } }), String(total)).toEqual(['properties.total']);
+    }
   });
 
   it('names the field and the problem', () => {
     expect(fieldsOf({ type: 'page_viewed' })).toEqual(['customerId']);
     expect(fieldsOf({ type: 'cart_updated', anonymousId: 'v-1', properties: { items: [], value: 1 } })).toEqual(['customerId']);
-    expect(fieldsOf({ type: 'order_completed', customerId: 'c-1', properties: { orderId: 'o-1', total: '10', currency: 'won', items: [] } }).sort()).toEqual([
+    expect(fieldsOf({ type: 'order_completed', customerId: 'c-1', properties: { orderId: 'o-1', total: 'ten', currency: 'won', items: [] } }).sort()).toEqual([
       'properties.currency',
       'properties.total',
     ]);

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { eligibleChannels, recipientOn } from '../../activities/messages';
-import type { Consent, Customer } from '../../src/generated/prisma/client';
+import { eligibleChannels, recipientOn, type CustomerWithConsents } from '../../activities/messages';
+import type { Channel } from '../../src/config';
+import type { Customer } from '../../src/generated/prisma/client';
 import { renderTemplate, TemplateError, templateIds } from '../../src/messaging/templates';
 
 const now = new Date('2026-11-23T00:00:00Z');
@@ -10,7 +11,7 @@ const firstChannel = (...args: Parameters<typeof eligibleChannels>) => {
   const { candidates, reasons } = eligibleChannels(...args);
   return candidates.length ? { channel: candidates[0].channel, recipient: candidates[0].recipient } : { reasons };
 };
-function customer(fields: Partial<Customer> = {}, consents: [string, string, boolean][] = []): Customer & { consents: Consent[] } {
+function customer(fields: Partial<Customer> = {}, consents: [Channel, 'marketing' | 'informational', boolean][] = []): CustomerWithConsents {
   return {
     id: 'c-1',
     email: null,
@@ -18,28 +19,19 @@ function customer(fields: Partial<Customer> = {}, consents: [string, string, boo
     name: null,
     locale: null,
     timezone: null,
-    attributes: '{}',
+    attributes: {},
+    lastSeenAt: null,
     dormantAt: null,
     createdAt: now,
     updatedAt: now,
     ...fields,
-    consents: consents.map(([channel, purpose, granted], i) => ({
-      id: `k-${i}`,
-      customerId: 'c-1',
-      channel,
-      purpose,
-      granted,
-      nightTime: false,
-      grantedAt: granted ? now : null,
-      revokedAt: granted ? null : now,
-      updatedAt: now,
-    })),
+    consents: consents.map(([channel, purpose, granted]) => ({ channel, purpose, granted, nightTime: false })),
   };
 }
 
 describe('channel choice', () => {
   it('takes the first channel with consent and an address', () => {
-    const c = customer({ phone: '+821012345678', email: 'a@example.com', attributes: '{"kakaoFriend":true}' }, [['kakao', 'marketing', true], ['email', 'marketing', true]]);
+    const c = customer({ phone: '+821012345678', email: 'a@example.com', attributes: { kakaoFriend: true } }, [['kakao', 'marketing', true], ['email', 'marketing', true]]);
     expect(firstChannel(c, ['kakao', 'email'], 'marketing')).toEqual({ channel: 'kakao', recipient: '+821012345678' });
     expect(firstChannel(c, ['email', 'kakao'], 'marketing')).toEqual({ channel: 'email', recipient: 'a@example.com' });
   });
@@ -60,7 +52,7 @@ describe('channel choice', () => {
   });
 
   it('lists every qualifying channel in order, with night-time consent, for fallback', () => {
-    const c = customer({ phone: '+821012345678', email: 'a@example.com', attributes: '{"kakaoFriend":true}' }, [['sms', 'marketing', true], ['email', 'marketing', true], ['kakao', 'marketing', true]]);
+    const c = customer({ phone: '+821012345678', email: 'a@example.com', attributes: { kakaoFriend: true } }, [['sms', 'marketing', true], ['email', 'marketing', true], ['kakao', 'marketing', true]]);
     expect(eligibleChannels(c, ['kakao', 'push', 'sms', 'email'], 'marketing')).toEqual({
       candidates: [
         { channel: 'kakao', recipient: '+821012345678', nightTime: false },
@@ -77,7 +69,7 @@ describe('channel choice', () => {
   });
 
   it('finds the push token in the attributes', () => {
-    expect(recipientOn(customer({ attributes: '{"pushToken":"tok-1"}' }), 'push')).toEqual({ recipient: 'tok-1' });
+    expect(recipientOn(customer({ attributes: { pushToken: 'tok-1' } }), 'push')).toEqual({ recipient: 'tok-1' });
     expect(recipientOn(customer(), 'push')).toEqual({ missing: 'no push token' });
     expect(recipientOn(customer(), 'onsite')).toEqual({ recipient: 'c-1' });
   });

@@ -170,7 +170,7 @@ describe('cart reminder journey', () => {
         workflowId: `cart-reminder:${customerId}`,
         orderId: 'o-win',
         messageId: 'm-1',
-        revenue: 77_000,
+        revenue: '77000',
         currency: 'KRW',
       });
       expect(calls.conversions[0].idempotencyKey).toMatch(/\/conversion$/);

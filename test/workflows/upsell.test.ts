@@ -36,7 +36,7 @@ function start(options: FakeOptions, body: Parameters<typeof runJourneyTest<type
 
 describe('upsell journey', () => {
   it('recommends co-purchased products after 7 days and converts on an order with one of them', async () => {
-    const test = start({ recommendations: products, orderWithProducts: { orderId: 'o-next', total: 12_000, currency: 'KRW', occurredAt: '2026-11-10T00:00:00Z' } }, async (handle) => {
+    const test = start({ recommendations: products, orderWithProducts: { orderId: 'o-next', total: '12000', currency: 'KRW', occurredAt: '2026-11-10T00:00:00Z' } }, async (handle) => {
       await ts.env.sleep(6 * DAY);
       expect(await handle.query(stateQuery)).toMatchObject({ stage: 'waiting', messagesSent: 0 });
       expect(test.calls.recommendProducts).toHaveLength(0);
@@ -49,7 +49,7 @@ describe('upsell journey', () => {
       const [lookup] = test.calls.findOrderWithProducts;
       expect(lookup.productIds).toEqual(['p-socks', 'p-belt']);
       expect(Date.parse(lookup.before) - Date.parse(lookup.after)).toBeGreaterThanOrEqual(7 * DAY);
-      expect(test.calls.conversions).toEqual([expect.objectContaining({ journey: 'upsell', orderId: 'o-next', revenue: 12_000, messageId: 'm-1' })]);
+      expect(test.calls.conversions).toEqual([expect.objectContaining({ journey: 'upsell', orderId: 'o-next', revenue: '12000', messageId: 'm-1' })]);
     });
     await test.run();
   });

@@ -39,7 +39,7 @@ export type CustomerProfileInput = z.output<typeof customerProfileSchema>;
 
 export const messagesQuerySchema = z.object({
   limit: z.coerce.number().int().min(1).max(500).default(100),
-  status: z.enum(['pending', 'sent', 'held', 'suppressed', 'failed']).optional(),
+  status: z.enum(['pending', 'sent', 'held', 'suppressed', 'failed', 'cancelled', 'holdout']).optional(),
 });
 
 export const cancelJourneyQuerySchema = z.object({

@@ -1,12 +1,14 @@
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { customerIdKey, journeyKey, stateQuery, type JourneyState } from '../../../workflows/definitions';
+import { currentConsents, recordConsentChanges } from '../../consent';
 import type { Db } from '../../db';
-import { parseJsonObject } from '../../db';
+import { jsonObject } from '../../db';
+import type { MessageStatus, Prisma } from '../../generated/prisma/client';
+import { money, sumByCurrency } from '../../money';
 import { ApiError } from '../errors';
 import type { CustomerProfileInput } from './schema';
 
 export async function upsertCustomer(db: Db, id: string, input: CustomerProfileInput) {
-  const now = new Date();
   const existed = (await db.customer.count({ where: { id } })) > 0;
   const profile = {
     email: input.email,
@@ -14,26 +16,24 @@ export async function upsertCustomer(db: Db, id: string, input: CustomerProfileI
     name: input.name,
     locale: input.locale,
     timezone: input.timezone,
-    ...(input.attributes ? { attributes: JSON.stringify(input.attributes) } : {}),
+    ...(input.attributes ? { attributes: input.attributes as Prisma.InputJsonObject } : {}),
   };
   await db.$transaction(async (tx) => {
+    // The upsert holds the customer's row until commit: concurrent consent changes queue up.
     await tx.customer.upsert({ where: { id }, create: { id, ...profile }, update: profile });
-    for (const consent of input.consents ?? []) {
-      const state = consent.granted ? { granted: true, grantedAt: now, revokedAt: null } : { granted: false, revokedAt: now };
-      await tx.consent.upsert({
-        where: { customerId_channel_purpose: { customerId: id, channel: consent.channel, purpose: consent.purpose } },
-        create: { customerId: id, channel: consent.channel, purpose: consent.purpose, nightTime: consent.nightTime ?? false, ...state },
-        update: { ...(consent.nightTime === undefined ? {} : { nightTime: consent.nightTime }), ...state },
-      });
-    }
+    await recordConsentChanges(tx, id, input.consents ?? [], 'api');
   });
   return { created: !existed, customer: await getCustomer(db, id) };
 }
 
 export async function getCustomer(db: Db, id: string) {
-  const customer = await db.customer.findUnique({ where: { id }, include: { consents: { orderBy: [{ channel: 'asc' }, { purpose: 'asc' }] } } });
+  const customer = await db.customer.findUnique({ where: { id } });
   if (!customer) throw new ApiError(404, 'not_found', `no customer with id "${id}"`);
-  const orders = await db.order.aggregate({ where: { customerId: id }, _count: true, _sum: { total: true }, _max: { occurredAt: true } });
+  const [consents, revenue, orders] = await Promise.all([
+    currentConsents(db, id),
+    db.order.groupBy({ by: ['currency'], where: { customerId: id }, _sum: { total: true }, orderBy: { currency: 'asc' } }),
+    db.order.aggregate({ where: { customerId: id }, _count: true, _max: { occurredAt: true } }),
+  ]);
   return {
     id: customer.id,
     email: customer.email,
@@ -41,16 +41,23 @@ export async function getCustomer(db: Db, id: string) {
     name: customer.name,
     locale: customer.locale,
     timezone: customer.timezone,
-    attributes: parseJsonObject(customer.attributes),
-    consents: customer.consents.map((c) => ({
+    attributes: jsonObject(customer.attributes),
+    consents: consents.map((c) => ({
       channel: c.channel,
       purpose: c.purpose,
       nightTime: c.nightTime,
       granted: c.granted,
       grantedAt: c.grantedAt,
       revokedAt: c.revokedAt,
+      source: c.source,
     })),
-    orders: { count: orders._count, revenue: orders._sum.total ?? 0, lastOrderAt: orders._max.occurredAt },
+    orders: {
+      count: orders._count,
+      /** Per currency, exact: [{ amount: "80000", currency: "KRW" }]. */
+      revenue: sumByCurrency(revenue.map((r) => ({ amount: r._sum.total ?? '0', currency: r.currency }))),
+      lastOrderAt: orders._max.occurredAt,
+    },
+    lastSeenAt: customer.lastSeenAt,
     dormantAt: customer.dormantAt,
     createdAt: customer.createdAt,
     updatedAt: customer.updatedAt,
@@ -61,7 +68,7 @@ async function requireCustomer(db: Db, id: string) {
   if ((await db.customer.count({ where: { id } })) === 0) throw new ApiError(404, 'not_found', `no customer with id "${id}"`);
 }
 
-export async function listMessages(db: Db, customerId: string, options: { limit: number; status?: string }) {
+export async function listMessages(db: Db, customerId: string, options: { limit: number; status?: MessageStatus }) {
   await requireCustomer(db, customerId);
   const messages = await db.message.findMany({
     where: { customerId, ...(options.status ? { status: options.status } : {}) },
@@ -82,7 +89,7 @@ export async function listMessages(db: Db, customerId: string, options: { limit:
     content: m.content,
     provider: m.provider,
     providerMessageId: m.providerMessageId,
-    cost: m.cost,
+    cost: money(m.cost, m.costCurrency),
     createdAt: m.createdAt,
     heldUntil: m.heldUntil,
     sentAt: m.sentAt,

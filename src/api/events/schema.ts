@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { amountSchema, currencySchema } from '../../money';
 import { idSchema } from '../schemas';
 
 export const MAX_BATCH = 500;
@@ -6,17 +7,24 @@ export const MAX_BATCH = 500;
 const itemSchema = z.object({
   productId: idSchema,
   name: z.string().max(500).optional(),
+  category: z.string().max(200).optional(),
   quantity: z.number().int().positive().default(1),
-  price: z.number().nonnegative().default(0),
+  /** Unit price, in the order's currency. */
+  price: amountSchema.default('0'),
 });
-
-const money = z.number().nonnegative().finite();
-const currency = z.string().regex(/^[A-Z]{3}$/, 'expected an ISO 4217 code such as KRW or USD');
 
 /** Properties the journeys rely on, per event type; other types take any object. */
 export const propertiesByType = {
-  cart_updated: z.looseObject({ items: z.array(itemSchema), value: money }),
-  order_completed: z.looseObject({ orderId: idSchema, total: money, currency, items: z.array(itemSchema) }),
+  cart_updated: z.looseObject({ items: z.array(itemSchema), value: amountSchema }),
+  order_completed: z.looseObject({
+    orderId: idSchema,
+    total: amountSchema,
+    currency: currencySchema,
+    items: z.array(itemSchema),
+    /** A redeemed coupon and the discount it granted (coupon costs in ROAS). */
+    coupon: z.string().trim().min(1).max(100).optional(),
+    discount: amountSchema.optional(),
+  }),
   order_delivered: z.looseObject({ orderId: idSchema }),
   review_submitted: z.looseObject({ orderId: idSchema }),
 } as const;

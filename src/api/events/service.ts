@@ -6,7 +6,8 @@ import pLimit from 'p-limit';
 import type { JourneyEvent } from '../../../workflows/definitions';
 import type { Config } from '../../config';
 import type { Db } from '../../db';
-import { parseJsonObject } from '../../db';
+import { jsonObject } from '../../db';
+import type { Prisma } from '../../generated/prisma/client';
 import { routeEvent } from '../../routing/route-event';
 import { ApiError } from '../errors';
 import type { EventInput } from './schema';
@@ -103,7 +104,7 @@ async function storeEvent(db: Db, input: EventInput): Promise<StoredEvent> {
         await tx.customer.upsert({ where: { id: input.customerId }, create: { id: input.customerId }, update: {} });
       }
       if (input.type === 'order_completed' && input.customerId) {
-        const order = input.properties as { orderId: string; total: number; currency: string; items: { productId: string; name?: string; quantity: number; price: number }[] };
+        const order = input.properties as unknown as OrderProperties;
         const known = await tx.order.findUnique({ where: { id: order.orderId } });
         if (!known) {
           await tx.order.create({
@@ -112,8 +113,19 @@ async function storeEvent(db: Db, input: EventInput): Promise<StoredEvent> {
               customerId: input.customerId,
               total: order.total,
               currency: order.currency,
+              coupon: order.coupon ?? null,
+              discount: order.discount ?? null,
               occurredAt,
-              items: { create: order.items.map((item) => ({ productId: item.productId, name: item.name, quantity: item.quantity, price: item.price })) },
+              items: {
+                create: order.items.map((item) => ({
+                  productId: item.productId,
+                  name: item.name,
+                  category: item.category,
+                  quantity: item.quantity,
+                  price: item.price,
+                  currency: order.currency,
+                })),
+              },
             },
           });
         }
@@ -128,6 +140,12 @@ async function storeEvent(db: Db, input: EventInput): Promise<StoredEvent> {
         await tx.event.updateMany({ where: { anonymousId: input.anonymousId, customerId: null }, data: { customerId: input.customerId } });
         await tx.message.updateMany({ where: { visitorId: input.anonymousId, customerId: null }, data: { customerId: input.customerId } });
       }
+      // Recency for segments and dormancy: the customer's (or linked visitor's) latest event.
+      const seenCustomer =
+        input.customerId ?? (input.anonymousId ? (await tx.visitorLink.findUnique({ where: { anonymousId: input.anonymousId } }))?.customerId : undefined);
+      if (seenCustomer) {
+        await tx.$executeRaw`UPDATE "Customer" SET "lastSeenAt" = GREATEST("lastSeenAt", ${occurredAt}) WHERE id = ${seenCustomer}`;
+      }
       return tx.event.create({
         data: {
           idempotencyKey,
@@ -135,7 +153,7 @@ async function storeEvent(db: Db, input: EventInput): Promise<StoredEvent> {
           customerId: input.customerId,
           anonymousId: input.anonymousId,
           occurredAt,
-          properties: JSON.stringify(input.properties),
+          properties: input.properties as Prisma.InputJsonObject,
         },
       });
     });
@@ -150,13 +168,22 @@ async function storeEvent(db: Db, input: EventInput): Promise<StoredEvent> {
   }
 }
 
-function toJourneyEvent(row: { idempotencyKey: string; type: string; customerId: string | null; anonymousId: string | null; occurredAt: Date; properties: string }): JourneyEvent {
+interface OrderProperties {
+  orderId: string;
+  total: string;
+  currency: string;
+  coupon?: string;
+  discount?: string;
+  items: { productId: string; name?: string; category?: string; quantity: number; price: string }[];
+}
+
+function toJourneyEvent(row: { idempotencyKey: string; type: string; customerId: string | null; anonymousId: string | null; occurredAt: Date; properties: Prisma.JsonValue }): JourneyEvent {
   return {
     id: row.idempotencyKey,
     type: row.type,
     ...(row.customerId ? { customerId: row.customerId } : {}),
     ...(row.anonymousId ? { anonymousId: row.anonymousId } : {}),
     occurredAt: row.occurredAt.toISOString(),
-    properties: parseJsonObject(row.properties),
+    properties: jsonObject(row.properties),
   };
 }

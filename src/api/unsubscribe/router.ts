@@ -2,6 +2,7 @@
 // message), authorised by the signed token in the link. GET shows a confirmation form;
 // POST (also RFC 8058 one-click) revokes marketing consent for that channel.
 import { Router } from 'express';
+import { recordConsentChanges } from '../../consent';
 import type { Db } from '../../db';
 import { verifyUnsubscribeToken } from '../../messaging/unsubscribe';
 import { ApiError } from '../errors';
@@ -29,15 +30,12 @@ export function unsubscribeRouter({ db, unsubscribeSecret }: { db: Db; unsubscri
 
   router.post('/unsubscribe/:token', async (req, res) => {
     const { customerId, channel } = verify(req.params.token);
-    const now = new Date();
-    // Revoked whether or not a consent row existed: an opt-out is never lost.
-    if ((await db.customer.count({ where: { id: customerId } })) > 0) {
-      await db.consent.upsert({
-        where: { customerId_channel_purpose: { customerId, channel, purpose: 'marketing' } },
-        create: { customerId, channel, purpose: 'marketing', granted: false, revokedAt: now },
-        update: { granted: false, revokedAt: now },
-      });
-    }
+    // Revoked whether or not consent was on record: an opt-out is never lost. Kept in the
+    // consent history with its source.
+    await db.$transaction(async (tx) => {
+      const locked = await tx.$queryRaw<unknown[]>`SELECT 1 FROM "Customer" WHERE id = ${customerId} FOR UPDATE`;
+      if (locked.length) await recordConsentChanges(tx, customerId, [{ channel, purpose: 'marketing', granted: false }], 'unsubscribe');
+    });
     res.type('html').send(page(`<h1>수신거부가 완료되었습니다</h1><p>${channelNames[channel] ?? channel}(으)로 광고성 정보를 보내지 않습니다.</p>`));
   });
   return router;

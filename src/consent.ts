@@ -1,0 +1,62 @@
+// Consent is a history: every grant and revocation is a ConsentChange row (channel, purpose,
+// night-time, source, time). The current consent is derived from it by the CurrentConsent
+// view (the latest change per channel and purpose; see the baseline migration).
+import type { Channel } from './config';
+import type { DbTx } from './db';
+
+export type ConsentPurpose = 'marketing' | 'informational';
+export type ConsentSource = 'api' | 'unsubscribe' | 'import';
+
+export interface CurrentConsent {
+  channel: Channel;
+  purpose: ConsentPurpose;
+  granted: boolean;
+  nightTime: boolean;
+  source: ConsentSource;
+  changedAt: Date;
+  /** The latest grant (also while revoked: when it was last given). */
+  grantedAt: Date | null;
+  /** Set while the consent stands revoked. */
+  revokedAt: Date | null;
+}
+
+export interface ConsentChangeInput {
+  channel: Channel;
+  purpose: ConsentPurpose;
+  granted: boolean;
+  /** Unset: keep the current night-time consent. */
+  nightTime?: boolean;
+}
+
+export async function currentConsents(db: DbTx, customerId: string): Promise<CurrentConsent[]> {
+  return db.$queryRaw<CurrentConsent[]>`
+    SELECT channel::text AS channel, purpose::text AS purpose, granted, "nightTime", source::text AS source,
+           "changedAt", "grantedAt", "revokedAt"
+    FROM "CurrentConsent" WHERE "customerId" = ${customerId}
+    ORDER BY channel::text, purpose::text`;
+}
+
+/**
+ * Records the changes that change something (a repeated grant is not a new grant).
+ * Call inside a transaction that holds the customer's row, so two requests for one customer
+ * do not both record the same change. Returns how many changes were recorded.
+ */
+export async function recordConsentChanges(
+  tx: DbTx,
+  customerId: string,
+  changes: ConsentChangeInput[],
+  source: ConsentSource,
+  at: Date = new Date(),
+): Promise<number> {
+  if (changes.length === 0) return 0;
+  const current = await currentConsents(tx, customerId);
+  const rows = [];
+  for (const change of changes) {
+    const now = current.find((c) => c.channel === change.channel && c.purpose === change.purpose);
+    const nightTime = change.nightTime ?? now?.nightTime ?? false;
+    if (now && now.granted === change.granted && now.nightTime === nightTime) continue;
+    rows.push({ customerId, channel: change.channel, purpose: change.purpose, granted: change.granted, nightTime, source, at });
+  }
+  if (rows.length) await tx.consentChange.createMany({ data: rows });
+  return rows.length;
+}

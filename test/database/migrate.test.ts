@@ -1,0 +1,152 @@
+// Migrations applied without Prisma's schema engine (src/database/migrate.ts): Prisma's own
+// bookkeeping, exactly once under concurrency, and a clear stop on an edited or failed
+// migration — each on a fresh database of the test run's PostgreSQL server.
+import { execFile, spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, describe, expect, it } from 'vitest';
+import { localMigrations, migrateDatabase, migrationChecksum, MIGRATIONS_DIR, MigrationError } from '../../src/database/migrate';
+import { ADMIN_URL_VARIABLE, adminQuery, queryRows as query, withDatabase, type TestDatabase } from '../helpers/database';
+
+const root = path.resolve(__dirname, '..', '..');
+const created: TestDatabase[] = [];
+const tempDirs: string[] = [];
+
+/** An empty database (no migrations applied). */
+async function emptyDatabase(): Promise<string> {
+  const adminUrl = process.env[ADMIN_URL_VARIABLE]!;
+  const name = `migrate_${Math.random().toString(36).slice(2, 10)}`;
+  await adminQuery(adminUrl, `CREATE DATABASE "${name}"`);
+  created.push({ url: withDatabase(adminUrl, name), drop: () => adminQuery(adminUrl, `DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`) });
+  return withDatabase(adminUrl, name);
+}
+
+/** A copy of the project's migrations, plus `extra` ones, in a temporary folder. */
+function migrationsCopy(extra: Record<string, string> = {}): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'crm-journeys-migrations-'));
+  tempDirs.push(dir);
+  fs.cpSync(MIGRATIONS_DIR, dir, { recursive: true });
+  for (const [name, sql] of Object.entries(extra)) {
+    fs.mkdirSync(path.join(dir, name));
+    fs.writeFileSync(path.join(dir, name, 'migration.sql'), sql);
+  }
+  return dir;
+}
+
+afterAll(async () => {
+  for (const database of created) await database.drop();
+  for (const dir of tempDirs) fs.rmSync(dir, { recursive: true, force: true });
+});
+
+describe('migrateDatabase', () => {
+  it("applies every migration once with Prisma's bookkeeping, which `prisma migrate status` accepts", async () => {
+    const url = await emptyDatabase();
+    const migrations = localMigrations();
+    expect(await migrateDatabase(url)).toEqual({ applied: migrations.map((m) => m.name), alreadyApplied: 0 });
+
+    const rows = await query<{ migration_name: string; checksum: string; finished_at: Date | null; applied_steps_count: number; rolled_back_at: Date | null }>(
+      url,
+      'SELECT migration_name, checksum, finished_at, applied_steps_count, rolled_back_at FROM "_prisma_migrations" ORDER BY migration_name',
+    );
+    expect(rows).toEqual(
+      migrations.map((m) => ({
+        migration_name: m.name,
+        // Prisma's checksum: SHA-256 of the file's bytes.
+        checksum: migrationChecksum(fs.readFileSync(path.join(MIGRATIONS_DIR, m.name, 'migration.sql'))),
+        finished_at: expect.any(Date) as Date,
+        applied_steps_count: 1,
+        rolled_back_at: null,
+      })),
+    );
+    // The tables are there, and the hand-written parts too.
+    const objects = await query<{ name: string }>(
+      url,
+      `SELECT tablename AS name FROM pg_tables WHERE schemaname = 'public'
+       UNION ALL SELECT viewname FROM pg_views WHERE schemaname = 'public'
+       UNION ALL SELECT indexname FROM pg_indexes WHERE indexname = 'Event_undelivered_idx'`,
+    );
+    expect(objects.map((o) => o.name)).toEqual(expect.arrayContaining(['Customer', 'Event', 'Order', 'Message', 'ConsentChange', 'CurrentConsent', 'Event_undelivered_idx']));
+
+    // Prisma's own CLI reads our bookkeeping and agrees.
+    const { stdout } = await promisify(execFile)(process.execPath, [path.join(root, 'node_modules', 'prisma', 'build', 'index.js'), 'migrate', 'status'], {
+      cwd: root,
+      env: { ...process.env, DATABASE_URL: url, PRISMA_CLI_QUERY_ENGINE_TYPE: 'client', PRISMA_HIDE_UPDATE_MESSAGE: '1' },
+    });
+    expect(stdout).toContain(`${migrations.length} migration${migrations.length === 1 ? '' : 's'} found in prisma/migrations`);
+    expect(stdout).toContain('Database schema is up to date!');
+
+    expect(await migrateDatabase(url)).toEqual({ applied: [], alreadyApplied: migrations.length });
+  });
+
+  it('applies only what is pending, and says which', async () => {
+    const url = await emptyDatabase();
+    await migrateDatabase(url);
+    const dir = migrationsCopy({ '29991231000000_add_nickname': 'ALTER TABLE "Customer" ADD COLUMN "nickname" TEXT;' });
+    const lines: string[] = [];
+    expect(await migrateDatabase(url, { migrationsDir: dir, log: (line) => lines.push(line) })).toEqual({
+      applied: ['29991231000000_add_nickname'],
+      alreadyApplied: localMigrations().length,
+    });
+    expect(lines).toEqual(['  applied migration 29991231000000_add_nickname']);
+    expect(await query(url, 'SELECT "nickname" FROM "Customer"')).toEqual([]);
+  });
+
+  it('applies each migration exactly once when several processes start at once', async () => {
+    const url = await emptyDatabase();
+    const runs = await Promise.all(
+      Array.from({ length: 4 }, () =>
+        new Promise<{ code: number | null; output: string }>((resolve) => {
+          // Only what a user's shell would pass (no test runner variables).
+          const child = spawn(process.execPath, ['--import', 'tsx', 'src/database/migrate-cli.ts'], {
+            cwd: root,
+            env: { PATH: process.env.PATH, HOME: process.env.HOME, DATABASE_URL: url },
+          });
+          let output = '';
+          child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+          child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+          child.once('exit', (code) => resolve({ code, output }));
+        }),
+      ),
+    );
+    expect(runs.map((r) => r.code)).toEqual([0, 0, 0, 0]);
+    const count = localMigrations().length;
+    expect(runs.filter((r) => r.output.includes(`Applied ${count} migration(s)`))).toHaveLength(1);
+    expect(runs.filter((r) => r.output.includes(`No pending migrations: all ${count} are applied.`))).toHaveLength(3);
+    expect(runs.every((r) => r.output.includes('Migrating postgresql://crm:****@127.0.0.1:'))).toBe(true);
+    const rows = await query<{ migration_name: string }>(url, 'SELECT migration_name FROM "_prisma_migrations"');
+    expect(rows).toHaveLength(count);
+  }, 60_000);
+
+  it('stops on a migration edited after it was applied, naming it', async () => {
+    const url = await emptyDatabase();
+    const dir = migrationsCopy({ '29991231000000_add_nickname': 'ALTER TABLE "Customer" ADD COLUMN "nickname" TEXT;\n' });
+    await migrateDatabase(url, { migrationsDir: dir });
+    fs.writeFileSync(path.join(dir, '29991231000000_add_nickname', 'migration.sql'), 'ALTER TABLE "Customer" ADD COLUMN "nickname" VARCHAR(20);\n');
+    const error = await migrateDatabase(url, { migrationsDir: dir }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(MigrationError);
+    expect((error as Error).message).toMatch(/^migration 29991231000000_add_nickname was edited after it was applied to this database \(applied checksum [0-9a-f]{64}, file now [0-9a-f]{64}\)/);
+  });
+
+  it('rolls back a failing migration entirely and records nothing of it', async () => {
+    const url = await emptyDatabase();
+    await migrateDatabase(url);
+    const dir = migrationsCopy({ '29991231000000_broken': 'ALTER TABLE "Customer" ADD COLUMN "nickname" TEXT;\nALTER TABLE "NoSuchTable" ADD COLUMN "x" TEXT;\n' });
+    await expect(migrateDatabase(url, { migrationsDir: dir })).rejects.toThrow(
+      'migration 29991231000000_broken failed and was rolled back (nothing of it was applied): relation "NoSuchTable" does not exist',
+    );
+    expect(await query(url, `SELECT 1 FROM information_schema.columns WHERE table_name = 'Customer' AND column_name = 'nickname'`)).toEqual([]);
+    expect(await query(url, `SELECT 1 FROM "_prisma_migrations" WHERE migration_name = '29991231000000_broken'`)).toEqual([]);
+  });
+
+  it('refuses to go on past a migration Prisma recorded as failed', async () => {
+    const url = await emptyDatabase();
+    await migrateDatabase(url);
+    await query(
+      url,
+      `INSERT INTO "_prisma_migrations" (id, checksum, migration_name, logs, started_at) VALUES ('x', 'abc', '29991231000000_half_done', 'ERROR: boom', now())`,
+    );
+    await expect(migrateDatabase(url)).rejects.toThrow(/^migration 29991231000000_half_done failed earlier and is not marked resolved:\nERROR: boom\n.*prisma migrate resolve/);
+  });
+});

@@ -1,0 +1,90 @@
+// Databases for tests. `npm test` runs one embedded PostgreSQL server for the whole run
+// (test/global-setup.ts) with a migrated template database; each test file clones it
+// (CREATE DATABASE … TEMPLATE, a few milliseconds), so files stay independent. Outside vitest
+// (benchmarks, scripts) a private embedded server is started instead.
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import pg from 'pg';
+import { afterAll, beforeAll } from 'vitest';
+import { startEmbeddedPostgres } from '../../src/database/embedded-postgres';
+import { migrateDatabase } from '../../src/database/migrate';
+import { createDb, type Db } from '../../src/db';
+import { freePort } from './ports';
+
+/** Set by test/global-setup.ts: the shared server's `postgres` database. */
+export const ADMIN_URL_VARIABLE = 'CRM_TEST_POSTGRES_ADMIN_URL';
+export const TEMPLATE_DATABASE = 'crm_test_template';
+
+export interface TestDatabase {
+  url: string;
+  /** Removes the database (or the private server). */
+  drop(): Promise<void>;
+}
+
+export function withDatabase(url: string, database: string): string {
+  const parsed = new URL(url);
+  parsed.pathname = `/${database}`;
+  return parsed.toString();
+}
+
+export async function adminQuery(adminUrl: string, sql: string): Promise<void> {
+  const client = new pg.Client({ connectionString: adminUrl });
+  await client.connect();
+  try {
+    await client.query(sql);
+  } finally {
+    await client.end();
+  }
+}
+
+/** A fresh database with every migration applied. */
+export async function createTestDatabase(label = 'test'): Promise<TestDatabase> {
+  const adminUrl = process.env[ADMIN_URL_VARIABLE];
+  if (adminUrl) {
+    const name = `${label.toLowerCase().replace(/[^a-z0-9]+/g, '_').slice(0, 40)}_${randomBytes(4).toString('hex')}`;
+    await adminQuery(adminUrl, `CREATE DATABASE "${name}" TEMPLATE "${TEMPLATE_DATABASE}"`);
+    return { url: withDatabase(adminUrl, name), drop: () => adminQuery(adminUrl, `DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`) };
+  }
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'crm-journeys-pg-'));
+  fs.chmodSync(dataDir, 0o755); // mkdtemp makes it 0700; the server may run as `postgres`
+  const server = await startEmbeddedPostgres({ dataDir, port: await freePort(), durability: 'none', log: () => undefined });
+  await migrateDatabase(server.url);
+  return {
+    url: server.url,
+    async drop() {
+      await server.stop();
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Runs one statement on `url` and answers its rows. */
+export async function queryRows<T extends pg.QueryResultRow>(url: string, sql: string): Promise<T[]> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    return (await client.query<T>(sql)).rows;
+  } finally {
+    await client.end();
+  }
+}
+
+/**
+ * A fresh migrated database and a Prisma client on it for the test file (vitest hooks).
+ * Read `.db` and `.url` inside tests, after `beforeAll` ran.
+ */
+export function useTestDatabase(label: string): { readonly db: Db; readonly url: string } {
+  const context = {} as { db: Db; url: string; database: TestDatabase };
+  beforeAll(async () => {
+    context.database = await createTestDatabase(label);
+    context.url = context.database.url;
+    context.db = createDb(context.url);
+  });
+  afterAll(async () => {
+    await context.db?.$disconnect();
+    await context.database?.drop();
+  });
+  return context;
+}
