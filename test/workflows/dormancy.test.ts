@@ -43,7 +43,8 @@ function start(options: FakeOptions & { historyLimit?: number }, body: Parameter
 describe('dormancy journey', () => {
   it('sends the informational notice after 335 silent days and marks the account dormant at 365', async () => {
     const test = start({}, async (handle) => {
-      const startMs = await ts.env.currentTimeMs();
+      // The journey's clock starts at its first event (the start of the run), not when the test reads the time.
+      const startMs = (await handle.describe()).startTime.getTime();
       await ts.env.sleep(334 * DAY);
       expect(test.calls.sends).toHaveLength(0);
       expect(await handle.query(stateQuery)).toMatchObject({ stage: 'active' });
