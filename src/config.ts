@@ -91,7 +91,7 @@ const envSchema = z.object({
   TEMPORAL_CLI_PATH: z.string().min(1).optional(),
   TEMPORAL_TASK_QUEUE: z.string().min(1).default('crm-journeys'),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
-  INGEST_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(16),
+  DISPATCH_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(8),
   PUBLIC_URL: z.url('expected the URL customers reach the API at, like https://crm.example.com').optional(),
 
   SENDER_NAME: z.string().min(1).default('crm-journeys'),
@@ -208,8 +208,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
     },
     apiKeys: raw.API_KEYS,
     logLevel: raw.LOG_LEVEL,
-    /** Customers (or visitors) whose events of one batch are stored and routed at once. */
-    ingestConcurrency: raw.INGEST_CONCURRENCY,
+    /** Journey runs one dispatcher delivers to at once. */
+    dispatchConcurrency: raw.DISPATCH_CONCURRENCY,
     publicUrl: raw.PUBLIC_URL ?? `http://localhost:${raw.PORT}`,
     providers: {
       email: raw.EMAIL_PROVIDER,

@@ -1,6 +1,7 @@
 // The database client: Prisma on PostgreSQL through the pg driver adapter (no native engine
 // download). Migrations: src/database/migrate.ts. The embedded server: src/database/embedded-postgres.ts.
 import { PrismaPg } from '@prisma/adapter-pg';
+import pg from 'pg';
 import { Prisma, PrismaClient } from './generated/prisma/client';
 
 export type Db = PrismaClient;
@@ -8,7 +9,22 @@ export type Db = PrismaClient;
 export type DbTx = Prisma.TransactionClient | PrismaClient;
 
 export function createDb(databaseUrl: string, options: { poolSize?: number } = {}): Db {
-  return new PrismaClient({ adapter: new PrismaPg({ connectionString: databaseUrl, max: options.poolSize ?? 10 }) });
+  // A database that does not answer fails fast (the API answers 503 within 2 s) rather than
+  // queueing requests; the pool reconnects by itself when it is back.
+  return new PrismaClient({
+    adapter: new PrismaPg({ connectionString: databaseUrl, max: options.poolSize ?? 10, connectionTimeoutMillis: 1500 }),
+    transactionOptions: { maxWait: 1500, timeout: 30_000 },
+  });
+}
+
+/**
+ * A plain `pg` pool for the hot paths that speak SQL directly (ingest). Fails fast like
+ * the Prisma client; an idle connection the server dropped is replaced on next use.
+ */
+export function createPool(databaseUrl: string, options: { size?: number } = {}): pg.Pool {
+  const pool = new pg.Pool({ connectionString: databaseUrl, max: options.size ?? 10, connectionTimeoutMillis: 1500 });
+  pool.on('error', () => undefined);
+  return pool;
 }
 
 /** A jsonb column read as a plain object (anything else reads as empty). */

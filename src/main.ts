@@ -1,7 +1,8 @@
 // `npm start`: the whole product on one machine — embedded Temporal dev server (unless
-// TEMPORAL_ADDRESS), embedded PostgreSQL (unless DATABASE_URL), migrations, worker and API.
-// `--only=api` or `--only=worker` runs one role, for the production shape (see
-// docker-compose.yml): shared Temporal and PostgreSQL servers are required then.
+// TEMPORAL_ADDRESS), embedded PostgreSQL (unless DATABASE_URL), migrations, worker,
+// dispatcher and API. `--only=api`, `--only=worker` or `--only=dispatcher` runs one role, for
+// the production shape (see docker-compose.yml): shared Temporal and PostgreSQL servers are
+// required then.
 import type { Server } from 'node:http';
 import { bundleWorkflowCode, DefaultLogger, NativeConnection, Runtime, type LogLevel, type Worker } from '@temporalio/worker';
 import { createApp } from './api/app';
@@ -9,19 +10,21 @@ import { providersFromConfig } from './channels';
 import { ConfigError, loadConfig } from './config';
 import { maskDatabaseUrl, startEmbeddedPostgres } from './database/embedded-postgres';
 import { migrateDatabase } from './database/migrate';
-import { createDb } from './db';
+import { createDb, createPool } from './db';
+import { Dispatcher } from './dispatch/dispatcher';
 import { developmentApiKey, unsubscribeSecret } from './secrets';
-import { connectTemporal } from './temporal/connection';
+import { lazyTemporalClient } from './temporal/connection';
 import { startDevServer, type DevServer } from './temporal/dev-server';
 import { createJourneyWorker, messagingSettings, WORKFLOWS_PATH } from './worker';
 
-type Role = 'api' | 'worker';
+const ROLES = ['api', 'worker', 'dispatcher'] as const;
+type Role = (typeof ROLES)[number];
 
 function parseRoles(argv: string[]): Role[] {
   const only = argv.find((arg) => arg.startsWith('--only='))?.slice('--only='.length);
-  if (!only) return ['api', 'worker'];
-  if (only !== 'api' && only !== 'worker') throw new ConfigError([`--only: expected api or worker, got "${only}"`]);
-  return [only];
+  if (!only) return [...ROLES];
+  if (!(ROLES as readonly string[]).includes(only)) throw new ConfigError([`--only: expected ${ROLES.join(', ')}, got "${only}"`]);
+  return [only as Role];
 }
 
 /** Stops what has started, newest first (API, worker, connections, database, dev server). */
@@ -121,9 +124,19 @@ async function main() {
     });
   }
 
+  // The API and the dispatcher reach Temporal through a lazy connection: both start, and the
+  // API keeps taking events, while Temporal is away.
+  const { connection, client } = lazyTemporalClient(address, config.temporal.namespace);
+  cleanup.push(() => connection.close());
+
+  if (roles.includes('dispatcher')) {
+    const dispatcher = new Dispatcher({ databaseUrl, client, config, concurrency: config.dispatchConcurrency });
+    dispatcher.start();
+    // Stopped before the worker: in-flight deliveries finish, nothing new is claimed.
+    cleanup.push(() => dispatcher.stop());
+  }
+
   if (roles.includes('api')) {
-    const { connection, client } = await connectTemporal(address, config.temporal.namespace);
-    cleanup.push(() => connection.close());
     let apiKeys = config.apiKeys;
     let devKey: string | undefined;
     if (!apiKeys?.length) {
@@ -131,7 +144,9 @@ async function main() {
       devKey = developmentApiKey(config.dataDir);
       apiKeys = [devKey];
     }
-    const app = createApp({ db, connection, client, config, apiKeys, unsubscribeSecret: unsubscribeSecret(config) });
+    const pool = createPool(databaseUrl);
+    cleanup.push(() => pool.end());
+    const app = createApp({ db, pool, connection, client, config, apiKeys, unsubscribeSecret: unsubscribeSecret(config) });
     const server: Server = await new Promise((resolve, reject) => {
       const listening = app.listen(config.port, config.host, () => resolve(listening));
       listening.once('error', reject);
@@ -146,8 +161,10 @@ async function main() {
     if (devKey) console.log(`  API key (development, kept in ${config.dataDir}/dev-api-key):\n    ${devKey}`);
     console.log('');
     console.log('Ready. Ctrl-C stops everything.');
-  } else {
+  } else if (roles.includes('worker')) {
     console.log(`Worker running on task queue ${config.temporal.taskQueue} at ${address}, database ${maskDatabaseUrl(databaseUrl)}. Ctrl-C stops it.`);
+  } else {
+    console.log(`Dispatcher running: delivering events from ${maskDatabaseUrl(databaseUrl)} to ${address}. Ctrl-C stops it after in-flight deliveries.`);
   }
 }
 

@@ -26,7 +26,7 @@ export async function browseAbandonment({ customerId, settings }: BrowseAbandonm
       },
     },
     async (journey) => {
-      const deadline = Date.now() + settings.delayMs;
+      const deadline = journey.waitsFrom() + settings.delayMs;
       journey.stage('waiting', deadline);
       if (await journey.waitUntil(() => carted || order !== undefined, deadline)) return journey.finish('kept shopping', 'exited');
 

@@ -26,12 +26,14 @@ export interface CartReminderInput {
 export async function cartReminder({ customerId, settings }: CartReminderInput): Promise<string> {
   // The cart's value is for the message only (money is recorded from stored orders): kept as sent.
   let cart: { items: CartItem[]; value: number | string } = { items: [], value: 0 };
+  let cartEvent: JourneyEvent | undefined;
   let cartVersion = 0;
   let order: CompletedOrder | undefined;
 
   const onEvent = (event: JourneyEvent) => {
     if (event.type === 'cart_updated') {
       cart = { items: (event.properties.items as CartItem[]) ?? [], value: (event.properties.value as number | string | undefined) ?? 0 };
+      cartEvent = event;
       cartVersion += 1;
     } else if (event.type === 'order_completed' && !order) {
       order = completedOrder(event);
@@ -40,14 +42,14 @@ export async function cartReminder({ customerId, settings }: CartReminderInput):
 
   return runJourney({ journey: 'cart-reminder', customerId, onEvent }, async (journey) => {
     // Wait for the delay; a cart update restarts it, an order ends the journey.
-    let deadline = Date.now() + settings.delayMs;
+    let deadline = journey.waitsFrom(cartEvent) + settings.delayMs;
     for (;;) {
       journey.stage('waiting', deadline);
       const versionWaitedOn = cartVersion;
       const interrupted = await journey.waitUntil(() => order !== undefined || cartVersion !== versionWaitedOn, deadline);
       if (!interrupted) break;
       if (order) return journey.finish('ordered before reminder', 'exited');
-      deadline = Date.now() + settings.delayMs;
+      deadline = journey.waitsFrom(cartEvent) + settings.delayMs;
     }
 
     journey.stage('checking-eligibility');

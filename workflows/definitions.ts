@@ -11,6 +11,12 @@ export interface JourneyEvent {
   anonymousId?: string;
   occurredAt: string;
   properties: Record<string, unknown>;
+  /**
+   * The dispatcher's delivery number for this event and journey: increases with every event a
+   * journey run is sent, so a journey drops a re-delivered event by comparing one number,
+   * which it carries across continue-as-new. Absent on events signalled by hand.
+   */
+  seq?: number;
 }
 
 /** What every journey answers to the `state` query. */
@@ -25,7 +31,10 @@ export interface JourneyState {
   outcome: string | null;
 }
 
-/** Every routed event reaches its journey through this one signal. */
+/** The dispatcher's signal: every pending event of one journey run, in order. */
+export const journeyEventsSignal = defineSignal<[JourneyEvent[]]>('journeyEvents');
+
+/** One event: what the API sent before the dispatcher existed (and tests send by hand). */
 export const journeyEventSignal = defineSignal<[JourneyEvent]>('journeyEvent');
 
 export const stateQuery = defineQuery<JourneyState>('state');

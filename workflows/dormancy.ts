@@ -1,12 +1,19 @@
 // Dormancy warning (repurchase stage): one watcher per customer. Every event restarts the
 // clock; after DORMANCY_WARNING_AFTER of silence it sends the dormancy notice (informational)
 // with a win-back offer, and at DORMANCY_AFTER it marks the account dormant. An order within
-// DORMANCY_WINDOW of the notice is the conversion. It continues as new before its history
-// grows large, however many events arrive.
-import { allHandlersFinished, condition, continueAsNew, workflowInfo } from '@temporalio/workflow';
+// DORMANCY_WINDOW of the notice is the conversion.
+//
+// The watcher is not signalled per event: when its timer fires it reads the customer's
+// last-seen time (kept by ingest) and, if they were active meanwhile, sleeps again from then.
+// It hears an event only when it starts and when a dormant customer comes back. Its history
+// grows with time, not traffic; it continues as new before it grows large.
+import { allHandlersFinished, condition, continueAsNew, patched, workflowInfo } from '@temporalio/workflow';
 import type { Channel } from '../src/config';
 import type { JourneyEvent } from './definitions';
-import { completedOrder, journeyActivities, runJourney, type CompletedOrder } from './kit';
+import { completedOrder, journeyActivities, occurredAtOrNow, runJourney, type CompletedOrder } from './kit';
+
+/** patched() id: read lastSeenAt when the timer fires instead of relying on a signal per event. */
+export const READS_LAST_SEEN = 'dormancy-reads-last-seen';
 
 type Phase = 'active' | 'warned' | 'dormant';
 
@@ -19,6 +26,8 @@ interface Carried {
   noticeMessageId: string | null;
   convertedCycle: number;
   messagesSent: number;
+  /** The last delivery number seen, so a re-delivered event is dropped after continue-as-new too. */
+  lastEventSeq?: number;
 }
 
 export interface DormancyInput {
@@ -52,23 +61,49 @@ export async function dormancy({ customerId, settings, carried }: DormancyInput)
   let winBack: CompletedOrder | undefined;
 
   const onEvent = (event: JourneyEvent) => {
-    s.lastActivityAt = Date.now();
+    s.lastActivityAt = Math.max(s.lastActivityAt, occurredAtOrNow(event));
     activity += 1;
     if (s.phase !== 'active') returned = true;
     const inWindow = s.noticeAt !== null && Date.now() - s.noticeAt <= settings.windowMs;
     if (event.type === 'order_completed' && inWindow && s.convertedCycle < s.cycle && !winBack) winBack = completedOrder(event);
   };
 
-  return runJourney({ journey: 'dormancy', customerId, onEvent, carriedState: { messagesSent: s.messagesSent } }, async (journey) => {
+  return runJourney({ journey: 'dormancy', customerId, onEvent, carriedState: { messagesSent: s.messagesSent, lastEventSeq: s.lastEventSeq } }, async (journey) => {
     const historyLimit = settings.historyLimit ?? DEFAULT_HISTORY_LIMIT;
+    // A new watcher's clock starts at the event that started it (an import may be old).
+    if (!carried) s.lastActivityAt = journey.waitsFrom();
+
+    /** Whether the customer was seen after the clock last started; if so the clock restarts then. */
+    const seenSince = async () => {
+      const seen = await journeyActivities.lastSeen({ customerId });
+      const seenAt = seen === null ? 0 : Date.parse(seen);
+      if (seenAt <= s.lastActivityAt) return false;
+      s.lastActivityAt = seenAt;
+      return true;
+    };
+    /** The win-back conversion: an order within DORMANCY_WINDOW of this cycle's notice. */
+    const findWinBack = async () => {
+      if (s.noticeAt === null || s.convertedCycle >= s.cycle || winBack) return;
+      const windowEnd = Math.min(s.noticeAt + settings.windowMs, Date.now());
+      const order = await journeyActivities.firstOrderBetween({ customerId, after: new Date(s.noticeAt).toISOString(), before: new Date(windowEnd).toISOString() });
+      if (order) winBack = order;
+    };
+
+    const recordWinBack = async () => {
+      if (!winBack) return;
+      await journey.recordOrderConversion(winBack, s.noticeMessageId ?? undefined, `conversion-${s.cycle}`);
+      s.convertedCycle = s.cycle;
+      winBack = undefined;
+    };
+
     for (;;) {
-      if (winBack) {
-        await journey.recordOrderConversion(winBack, s.noticeMessageId ?? undefined, `conversion-${s.cycle}`);
-        s.convertedCycle = s.cycle;
-        winBack = undefined;
-      }
+      await recordWinBack();
       if (returned) {
         returned = false;
+        if (patched(READS_LAST_SEEN)) {
+          await findWinBack();
+          await recordWinBack();
+        }
         if (s.phase === 'dormant') await journeyActivities.setDormant({ customerId, dormant: false, at: new Date(Date.now()).toISOString() });
         s.phase = 'active';
       }
@@ -77,6 +112,7 @@ export async function dormancy({ customerId, settings, carried }: DormancyInput)
         // Let signal handlers finish so no event is lost between runs.
         await condition(allHandlersFinished);
         s.messagesSent = journey.state.messagesSent;
+        s.lastEventSeq = journey.lastEventSeq();
         return continueAsNew<typeof dormancy>({ customerId, settings, carried: s });
       }
 
@@ -86,6 +122,8 @@ export async function dormancy({ customerId, settings, carried }: DormancyInput)
         const deadline = s.lastActivityAt + settings.warningAfterMs;
         journey.stage('active', deadline);
         if (await journey.waitUntil(changed, deadline)) continue;
+        // Active meanwhile (no signal tells it): sleep again from the last time seen.
+        if (patched(READS_LAST_SEEN) && (await seenSince())) continue;
         s.cycle += 1;
         const dormantOn = new Date(s.lastActivityAt + settings.dormantAfterMs).toISOString().slice(0, 10);
         const notice = await journey.send(`notice-${s.cycle}`, {
@@ -101,6 +139,10 @@ export async function dormancy({ customerId, settings, carried }: DormancyInput)
         const deadline = s.lastActivityAt + settings.dormantAfterMs;
         journey.stage('warned', deadline);
         if (await journey.waitUntil(changed, deadline)) continue;
+        if (patched(READS_LAST_SEEN) && (await seenSince())) {
+          returned = true;
+          continue;
+        }
         await journeyActivities.setDormant({ customerId, dormant: true, at: new Date(Date.now()).toISOString() });
         s.phase = 'dormant';
       } else {

@@ -3,6 +3,7 @@
 import {
   condition,
   isCancellation,
+  patched,
   proxyActivities,
   setHandler,
   sleep,
@@ -13,7 +14,7 @@ import type { createActivities } from '../activities';
 import type { ConversionRequest } from '../activities/conversions';
 import type { MessagePurpose, SendOutcome, SendRequest } from '../activities/messages';
 import type { Channel } from '../src/config';
-import { customerIdKey, journeyEventSignal, journeyStageKey, stateQuery, type JourneyEvent, type JourneyState } from './definitions';
+import { customerIdKey, journeyEventSignal, journeyEventsSignal, journeyStageKey, stateQuery, type JourneyEvent, type JourneyState } from './definitions';
 
 type Activities = ReturnType<typeof createActivities>;
 
@@ -33,6 +34,18 @@ export function completedOrder(event: JourneyEvent): CompletedOrder {
     currency: String(event.properties.currency),
     occurredAt: event.occurredAt,
   };
+}
+
+/** patched() id: journeys time their waits from the event's occurredAt. */
+export const WAITS_FROM_OCCURRED_AT = 'waits-from-occurred-at';
+
+/**
+ * When an event happened, never later than now — or, in runs that started before journeys
+ * timed their waits from occurredAt, when the journey heard of it.
+ */
+export function occurredAtOrNow(event: Pick<JourneyEvent, 'occurredAt'> | null | undefined): number {
+  if (!event || !patched(WAITS_FROM_OCCURRED_AT)) return Date.now();
+  return Math.min(Date.parse(event.occurredAt), Date.now());
 }
 
 // Database reads and conversions: retried with backoff until they succeed.
@@ -82,6 +95,14 @@ export interface Journey {
   linkCustomer(customerId: string): void;
   /** Idempotency key for a side effect of this run: stable across retries, replays and continue-as-new. */
   key(step: string): string;
+  /**
+   * When a wait for `event` (by default the journey's trigger) starts: when the event happened
+   * (never later than now), so a delay counts from the customer's action, not from when the
+   * event reached the journey (Temporal may have been away, or it is an import).
+   */
+  waitsFrom(event?: Pick<JourneyEvent, 'occurredAt'> | null): number;
+  /** The highest delivery number seen: carry it across continue-as-new (`carriedState.lastEventSeq`). */
+  lastEventSeq(): number;
 }
 
 export interface JourneyOptions {
@@ -92,7 +113,7 @@ export interface JourneyOptions {
   /** Sees each event once, even if the router delivers it twice. */
   onEvent: (event: JourneyEvent) => void;
   /** State carried over from the previous run (continue-as-new). */
-  carriedState?: Pick<JourneyState, 'messagesSent'>;
+  carriedState?: Pick<JourneyState, 'messagesSent'> & { lastEventSeq?: number };
 }
 
 /** Starts a journey: registers the `state` query and the event signal handler. */
@@ -105,17 +126,28 @@ export function startJourney(options: JourneyOptions): Journey {
     messagesSent: options.carriedState?.messagesSent ?? 0,
     outcome: null,
   };
-  // Bounded memory of delivered event ids: the router may re-deliver after a failure.
+  // The dispatcher may deliver an event again after a failure. Its deliveries to one run come
+  // in increasing `seq`, so one number (carried across continue-as-new) recognises a repeat;
+  // events signalled by hand (no seq) are recognised by a bounded memory of their ids.
+  let lastEventSeq = options.carriedState?.lastEventSeq ?? 0;
   const seenEventIds: string[] = [];
   // The event that started the journey: templates may use it as `event`.
   let trigger: JourneyEvent | null = null;
-  setHandler(stateQuery, () => state);
-  setHandler(journeyEventSignal, (event) => {
+  const receive = (event: JourneyEvent) => {
+    if (event.seq !== undefined) {
+      if (event.seq <= lastEventSeq) return;
+      lastEventSeq = event.seq;
+    }
     if (seenEventIds.includes(event.id)) return;
     seenEventIds.push(event.id);
     if (seenEventIds.length > 100) seenEventIds.shift();
     trigger ??= event;
     options.onEvent(event);
+  };
+  setHandler(stateQuery, () => state);
+  setHandler(journeyEventSignal, receive);
+  setHandler(journeyEventsSignal, (events) => {
+    for (const event of events) receive(event);
   });
 
   const info = workflowInfo();
@@ -160,6 +192,8 @@ export function startJourney(options: JourneyOptions): Journey {
     workflowId: info.workflowId,
     stage,
     key,
+    waitsFrom: (event = trigger) => occurredAtOrNow(event),
+    lastEventSeq: () => lastEventSeq,
     waitUntil,
     finish(outcome, finalStage = 'done') {
       state.outcome = outcome;

@@ -31,7 +31,7 @@ export async function reviewRequest({ customerId, orderId, settings }: ReviewReq
       const ask = (step: 'review-request' | 'review-reminder') =>
         journey.send(step, { template: step, purpose: 'marketing', channels: settings.channels, data: { orderId } });
 
-      let deadline = Date.now() + settings.delayMs;
+      let deadline = journey.waitsFrom() + settings.delayMs;
       journey.stage('waiting', deadline);
       let requestId: string | undefined;
       if (!(await journey.waitUntil(reviewed, deadline))) {

@@ -16,11 +16,15 @@ export interface SignupNudgeInput {
 
 export async function signupNudge({ visitorId, settings }: SignupNudgeInput): Promise<string> {
   let views = 0;
+  let lastView: JourneyEvent | undefined;
   let signup: { customerId: string; occurredAt: string } | undefined;
   const signedUp = () => signup;
 
   const onEvent = (event: JourneyEvent) => {
-    if (event.type === 'page_viewed') views += 1;
+    if (event.type === 'page_viewed') {
+      views += 1;
+      lastView = event;
+    }
     else if (event.type === 'signed_up' && event.customerId && !signup) signup = { customerId: event.customerId, occurredAt: event.occurredAt };
   };
 
@@ -29,7 +33,7 @@ export async function signupNudge({ visitorId, settings }: SignupNudgeInput): Pr
     let viewsSeen = -1;
     while (views < settings.minViews && !signup && views !== viewsSeen) {
       viewsSeen = views;
-      const deadline = Date.now() + settings.windowMs;
+      const deadline = journey.waitsFrom(lastView) + settings.windowMs;
       journey.stage('counting-views', deadline);
       await journey.waitUntil(() => views !== viewsSeen || signup !== undefined, deadline);
     }
@@ -41,7 +45,7 @@ export async function signupNudge({ visitorId, settings }: SignupNudgeInput): Pr
     if (signup) return signedUpEarly();
     if (views < settings.minViews) return journey.finish(`not enough interest: ${views} page views`, 'ineligible');
 
-    const deadline = Date.now() + settings.delayMs;
+    const deadline = journey.waitsFrom(lastView) + settings.delayMs;
     journey.stage('waiting', deadline);
     if (await journey.waitUntil(() => signup !== undefined, deadline)) return signedUpEarly();
 

@@ -20,7 +20,7 @@ export async function upsell({ customerId, orderId, settings }: UpsellInput): Pr
   // Later orders are looked up in the database at the end of the window (they belong to other
   // journeys' subjects), so this journey needs no events after its start.
   return runJourney({ journey: 'upsell', customerId, onEvent: () => undefined }, async (journey) => {
-    const wakeAt = Date.now() + settings.delayMs;
+    const wakeAt = journey.waitsFrom() + settings.delayMs;
     journey.stage('waiting', wakeAt);
     await sleep(settings.delayMs);
 

@@ -1,6 +1,7 @@
 // The Express application, built in one place and exported for tests; src/main.ts listens.
 import type { Client, Connection } from '@temporalio/client';
 import express from 'express';
+import type pg from 'pg';
 import type { Config } from '../config';
 import type { Db } from '../db';
 import { requireApiKey } from './auth';
@@ -14,6 +15,8 @@ import { unsubscribeRouter } from './unsubscribe/router';
 
 export interface AppDeps {
   db: Db;
+  /** A plain pool on the same database, for ingest (src/api/events/service.ts). */
+  pool: pg.Pool;
   connection: Connection;
   client: Client;
   config: Config;

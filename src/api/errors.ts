@@ -1,6 +1,7 @@
 // The one error shape of the API: { error: { code, message, details? } }.
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import type { z } from 'zod';
+import { isDatabaseUnavailable } from '../database/errors';
 
 export class ApiError extends Error {
   constructor(
@@ -59,6 +60,10 @@ export const errorHandler: ErrorRequestHandler = (error: unknown, _req, res, _ne
   }
   if (parserError.status && parserError.status >= 400 && parserError.status < 500) {
     res.status(parserError.status).json({ error: { code: 'bad_request', message: parserError.message ?? 'bad request' } });
+    return;
+  }
+  if (isDatabaseUnavailable(error)) {
+    res.status(503).set('Retry-After', '2').json({ error: { code: 'database_unavailable', message: 'the database is not reachable right now; nothing was written — retry shortly' } });
     return;
   }
   console.error('unhandled API error', error);

@@ -31,6 +31,14 @@ export interface JourneyRoute {
    * arriving after that run closed is ignored instead of starting another.
    */
   oncePerSubject?: boolean;
+  /**
+   * How long after it happened an event can still matter to this journey: by then a journey it
+   * started would be over. Older events (a history import) are stored, used by segments and
+   * RFM, and reach no journey of this kind.
+   */
+  horizonMs(config: Config): number;
+  /** The dormancy watcher: delivered only when the customer has none yet, or is dormant. */
+  onlyWhenWatcherNeeded?: boolean;
 }
 
 export const journeyRoutes: readonly JourneyRoute[] = [
@@ -44,6 +52,7 @@ export const journeyRoutes: readonly JourneyRoute[] = [
     startArgs: (event, config): [CartReminderInput] => [
       { customerId: event.customerId!, settings: { ...config.journeys.cartReminder } },
     ],
+    horizonMs: ({ journeys: { cartReminder } }) => cartReminder.delayMs + cartReminder.windowMs,
   },
   {
     journey: 'signup-nudge',
@@ -54,6 +63,7 @@ export const journeyRoutes: readonly JourneyRoute[] = [
     subject: (event) => (event.type === 'page_viewed' && event.customerId ? undefined : event.anonymousId),
     customerId: () => undefined,
     startArgs: (event, config): [SignupNudgeInput] => [{ visitorId: event.anonymousId!, settings: { ...config.journeys.signupNudge } }],
+    horizonMs: ({ journeys: { signupNudge } }) => signupNudge.delayMs + signupNudge.windowMs,
   },
   {
     journey: 'upsell',
@@ -66,16 +76,21 @@ export const journeyRoutes: readonly JourneyRoute[] = [
     startArgs: (event, config): [UpsellInput] => [
       { customerId: event.customerId!, orderId: orderIdOf(event)!, settings: { ...config.journeys.upsell } },
     ],
+    horizonMs: ({ journeys: { upsell } }) => upsell.delayMs + upsell.windowMs,
   },
   {
     journey: 'dormancy',
     workflowType: 'dormancy',
-    // Every event of a customer restarts the dormancy clock (unknown types included).
+    // Every event of a customer restarts the dormancy clock (unknown types included), through
+    // the customer's last-seen time, which the watcher reads when its timer fires: it is sent
+    // an event only to start it (the customer's first) or to wake it from dormancy.
     startOn: '*',
     signalOn: [],
+    onlyWhenWatcherNeeded: true,
     subject: (event) => event.customerId,
     customerId: (event) => event.customerId,
     startArgs: (event, config): [DormancyInput] => [{ customerId: event.customerId!, settings: { ...config.journeys.dormancy } }],
+    horizonMs: ({ journeys: { dormancy } }) => dormancy.dormantAfterMs,
   },
   {
     journey: 'review-request',
@@ -88,6 +103,8 @@ export const journeyRoutes: readonly JourneyRoute[] = [
     startArgs: (event, config): [ReviewRequestInput] => [
       { customerId: event.customerId!, orderId: orderIdOf(event)!, settings: { ...config.journeys.reviewRequest } },
     ],
+    // The request, the reminder, and as long again for the review.
+    horizonMs: ({ journeys: { reviewRequest } }) => reviewRequest.delayMs + 2 * reviewRequest.reminderDelayMs,
   },
   {
     journey: 'browse-abandonment',
@@ -98,6 +115,7 @@ export const journeyRoutes: readonly JourneyRoute[] = [
     customerId: (event) => event.customerId,
     enabled: (config) => config.journeys.browseAbandonment !== null,
     startArgs: (event, config): [BrowseAbandonmentInput] => [{ customerId: event.customerId!, settings: { ...config.journeys.browseAbandonment! } }],
+    horizonMs: ({ journeys: { browseAbandonment } }) => (browseAbandonment ? browseAbandonment.delayMs + browseAbandonment.windowMs : 0),
   },
 ];
 

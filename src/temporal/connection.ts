@@ -13,3 +13,12 @@ export async function connectTemporal(address: string, namespace: string, timeou
     }
   }
 }
+
+/**
+ * A client that connects on first use and reconnects by itself: for the API and the
+ * dispatcher, which must start and keep working while Temporal is away (events wait).
+ */
+export function lazyTemporalClient(address: string, namespace: string) {
+  const connection = Connection.lazy({ address });
+  return { connection, client: new Client({ connection, namespace }) };
+}

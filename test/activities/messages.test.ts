@@ -10,7 +10,7 @@ import { recordConsentChanges } from '../../src/consent';
 import { createDb, type Db } from '../../src/db';
 import type { Prisma } from '../../src/generated/prisma/client';
 import { verifyUnsubscribeToken } from '../../src/messaging/unsubscribe';
-import { useTestDatabase } from '../helpers/database';
+import { useTestDatabase } from '../helpers/use-database';
 
 const database = useTestDatabase('messages');
 let db: Db;

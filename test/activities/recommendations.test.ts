@@ -2,7 +2,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createRecommendationActivities } from '../../activities/recommendations';
 import { OutboxProvider } from '../../src/channels/outbox';
-import { useTestDatabase } from '../helpers/database';
+import { useTestDatabase } from '../helpers/use-database';
 
 const database = useTestDatabase('recommendations');
 beforeAll(async () => {

@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { getCustomer, upsertCustomer } from '../../src/api/customers/service';
 import { currentConsents, recordConsentChanges } from '../../src/consent';
-import { useTestDatabase } from '../helpers/database';
+import { useTestDatabase } from '../helpers/use-database';
 
 const database = useTestDatabase('customers');
 

@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { getCustomer } from '../../src/api/customers/service';
 import { sumByCurrency } from '../../src/money';
-import { useTestDatabase } from '../helpers/database';
+import { useTestDatabase } from '../helpers/use-database';
 
 const database = useTestDatabase('money');
 

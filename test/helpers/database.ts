@@ -7,10 +7,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
-import { afterAll, beforeAll } from 'vitest';
 import { startEmbeddedPostgres } from '../../src/database/embedded-postgres';
 import { migrateDatabase } from '../../src/database/migrate';
-import { createDb, type Db } from '../../src/db';
 import { freePort } from './ports';
 
 /** Set by test/global-setup.ts: the shared server's `postgres` database. */
@@ -21,6 +19,8 @@ export interface TestDatabase {
   url: string;
   /** Removes the database (or the private server). */
   drop(): Promise<void>;
+  /** With a server of its own: stop it and start it again (same port and data), for outage tests. */
+  server?: { stop(): Promise<void>; start(): Promise<void> };
 }
 
 export function withDatabase(url: string, database: string): string {
@@ -39,23 +39,38 @@ export async function adminQuery(adminUrl: string, sql: string): Promise<void> {
   }
 }
 
-/** A fresh database with every migration applied. */
-export async function createTestDatabase(label = 'test'): Promise<TestDatabase> {
+/**
+ * A fresh database with every migration applied: on the run's shared server, or with
+ * `ownServer` (or outside vitest) on a server of its own.
+ */
+export async function createTestDatabase(label = 'test', options: { ownServer?: boolean } = {}): Promise<TestDatabase> {
   const adminUrl = process.env[ADMIN_URL_VARIABLE];
-  if (adminUrl) {
+  if (adminUrl && !options.ownServer) {
     const name = `${label.toLowerCase().replace(/[^a-z0-9]+/g, '_').slice(0, 40)}_${randomBytes(4).toString('hex')}`;
     await adminQuery(adminUrl, `CREATE DATABASE "${name}" TEMPLATE "${TEMPLATE_DATABASE}"`);
     return { url: withDatabase(adminUrl, name), drop: () => adminQuery(adminUrl, `DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`) };
   }
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'crm-journeys-pg-'));
   fs.chmodSync(dataDir, 0o755); // mkdtemp makes it 0700; the server may run as `postgres`
-  const server = await startEmbeddedPostgres({ dataDir, port: await freePort(), durability: 'none', log: () => undefined });
+  const port = await freePort();
+  let server = await startEmbeddedPostgres({ dataDir, port, durability: 'none', log: () => undefined });
+  let running = true;
   await migrateDatabase(server.url);
   return {
     url: server.url,
     async drop() {
-      await server.stop();
+      if (running) await server.stop();
       fs.rmSync(dataDir, { recursive: true, force: true });
+    },
+    server: {
+      async stop() {
+        await server.stop();
+        running = false;
+      },
+      async start() {
+        server = await startEmbeddedPostgres({ dataDir, port, durability: 'none', log: () => undefined });
+        running = true;
+      },
     },
   };
 }
@@ -69,22 +84,4 @@ export async function queryRows<T extends pg.QueryResultRow>(url: string, sql: s
   } finally {
     await client.end();
   }
-}
-
-/**
- * A fresh migrated database and a Prisma client on it for the test file (vitest hooks).
- * Read `.db` and `.url` inside tests, after `beforeAll` ran.
- */
-export function useTestDatabase(label: string): { readonly db: Db; readonly url: string } {
-  const context = {} as { db: Db; url: string; database: TestDatabase };
-  beforeAll(async () => {
-    context.database = await createTestDatabase(label);
-    context.url = context.database.url;
-    context.db = createDb(context.url);
-  });
-  afterAll(async () => {
-    await context.db?.$disconnect();
-    await context.database?.drop();
-  });
-  return context;
 }

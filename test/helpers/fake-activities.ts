@@ -13,6 +13,10 @@ export interface FakeOptions {
   sendStatus?: (request: SendRequest) => SendOutcome['status'];
   recommendations?: RecommendedProduct[];
   orderWithProducts?: Awaited<ReturnType<Activities['findOrderWithProducts']>>;
+  /** The customer's last-seen time as ingest keeps it (the dormancy watcher reads it); default: never seen. */
+  lastSeen?: () => string | null;
+  /** The first order in a window (the dormancy win-back). */
+  orderBetween?: (input: { after: string; before: string }) => Awaited<ReturnType<Activities['firstOrderBetween']>>;
 }
 
 export function fakeActivities(env: TestWorkflowEnvironment, options: FakeOptions = {}) {
@@ -24,6 +28,8 @@ export function fakeActivities(env: TestWorkflowEnvironment, options: FakeOption
     recommendProducts: [] as { customerId: string; orderId: string; limit: number }[],
     findOrderWithProducts: [] as { customerId: string; productIds: string[]; after: string; before: string }[],
     setDormant: [] as { customerId: string; dormant: boolean; at: string; atMs: number }[],
+    lastSeen: [] as { customerId: string; atMs: number }[],
+    firstOrderBetween: [] as { customerId: string; after: string; before: string }[],
   };
   const activities: Activities = {
     countOrders(input) {
@@ -58,6 +64,14 @@ export function fakeActivities(env: TestWorkflowEnvironment, options: FakeOption
     },
     async setDormant(input) {
       calls.setDormant.push({ ...input, atMs: await env.currentTimeMs() });
+    },
+    async lastSeen(input) {
+      calls.lastSeen.push({ ...input, atMs: await env.currentTimeMs() });
+      return options.lastSeen?.() ?? null;
+    },
+    firstOrderBetween(input) {
+      calls.firstOrderBetween.push(input);
+      return Promise.resolve(options.orderBetween?.(input) ?? null);
     },
   };
   return { activities, calls };

@@ -5,6 +5,7 @@
 import fs from 'node:fs';
 import type { Server } from 'node:http';
 import type net from 'node:net';
+import type pg from 'pg';
 import os from 'node:os';
 import path from 'node:path';
 import type { Client } from '@temporalio/client';
@@ -12,12 +13,13 @@ import { NativeConnection, type WorkerOptions } from '@temporalio/worker';
 import { createApp } from '../../src/api/app';
 import type { ChannelProviders } from '../../src/channels/provider';
 import { loadConfig, type Config } from '../../src/config';
-import { createDb, type Db } from '../../src/db';
+import { createDb, createPool, type Db } from '../../src/db';
+import { Dispatcher, type DispatcherOptions } from '../../src/dispatch/dispatcher';
 import { connectTemporal } from '../../src/temporal/connection';
 import { startDevServer } from '../../src/temporal/dev-server';
 import { unsubscribeSecret } from '../../src/secrets';
 import { createJourneyWorker, messagingSettings } from '../../src/worker';
-import { createTestDatabase } from './database';
+import { createTestDatabase, type TestDatabase } from './database';
 import { freePort } from './ports';
 import { quietRuntime } from './runtime';
 
@@ -30,11 +32,18 @@ export interface Stack {
   baseUrl: string;
   config: Config;
   db: Db;
+  /** The API's ingest pool (for calling ingestEvents directly). */
+  pool: pg.Pool;
   client: Client;
   dataDir: string;
   temporalAddress: string;
+  database: TestDatabase;
+  /** Stops the dev server and starts it again on the same port and data: for outage tests. */
+  temporal: { stop(): Promise<void>; start(): Promise<void> };
   /** Starts an in-process worker (with these providers); it stops with the stack. */
   startWorker(providers?: ChannelProviders): Promise<void>;
+  /** Starts an in-process dispatcher; it stops with the stack (or by its own stop()). */
+  startDispatcher(options?: Partial<DispatcherOptions>): Dispatcher;
   api<T = Record<string, unknown>>(method: string, urlPath: string, body?: unknown, headers?: Record<string, string>): Promise<{ status: number; body: T }>;
   stop(): Promise<void>;
 }
@@ -45,10 +54,14 @@ export async function startStack(options: {
   workerTuning?: Partial<WorkerOptions>;
   /** false: no worker in this process (the test runs its own). */
   worker?: boolean;
+  /** false: no dispatcher in this process (the test runs its own). */
+  dispatcher?: boolean;
+  /** A PostgreSQL server of its own, which the test may stop and start. */
+  ownDatabaseServer?: boolean;
 } = {}): Promise<Stack> {
   quietRuntime();
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'crm-journeys-it-'));
-  const database = await createTestDatabase('stack');
+  const database = await createTestDatabase('stack', { ownServer: options.ownDatabaseServer });
   const config = loadConfig({
     DATA_DIR: dataDir,
     DATABASE_URL: database.url,
@@ -67,15 +80,30 @@ export async function startStack(options: {
     fs.rmSync(dataDir, { recursive: true, force: true });
   };
   try {
-    const devServer = await startDevServer({
-      dataDir,
-      port: config.temporal.devPort,
-      uiPort: config.temporal.uiPort,
-      namespace: config.temporal.namespace,
-      cliPath: config.temporal.cliPath,
-      log: () => undefined,
+    const startTemporal = () =>
+      startDevServer({
+        dataDir,
+        port: config.temporal.devPort,
+        uiPort: config.temporal.uiPort,
+        namespace: config.temporal.namespace,
+        cliPath: config.temporal.cliPath,
+        log: () => undefined,
+      });
+    let devServer = await startTemporal();
+    let temporalRunning = true;
+    stops.push(async () => {
+      if (temporalRunning) await devServer.stop();
     });
-    stops.push(() => devServer.stop());
+    const temporal = {
+      async stop() {
+        await devServer.stop();
+        temporalRunning = false;
+      },
+      async start() {
+        devServer = await startTemporal();
+        temporalRunning = true;
+      },
+    };
     const db = createDb(database.url);
     stops.push(() => db.$disconnect());
 
@@ -101,7 +129,17 @@ export async function startStack(options: {
 
     const { connection, client } = await connectTemporal(devServer.address, config.temporal.namespace);
     stops.push(() => connection.close());
-    const app = createApp({ db, connection, client, config, apiKeys: [TEST_API_KEY], unsubscribeSecret: unsubscribeSecret(config) });
+    const startDispatcher = (overrides: Partial<DispatcherOptions> = {}) => {
+      const dispatcher = new Dispatcher({ databaseUrl: database.url, client, config, concurrency: config.dispatchConcurrency, log: () => undefined, ...overrides });
+      dispatcher.start();
+      stops.push(() => dispatcher.stop());
+      return dispatcher;
+    };
+    if (options.dispatcher !== false) startDispatcher();
+
+    const pool = createPool(database.url);
+    stops.push(() => pool.end());
+    const app = createApp({ db, pool, connection, client, config, apiKeys: [TEST_API_KEY], unsubscribeSecret: unsubscribeSecret(config) });
     const server: Server = await new Promise((resolve) => {
       const listening = app.listen(0, '127.0.0.1', () => resolve(listening));
     });
@@ -121,7 +159,7 @@ export async function startStack(options: {
       const text = await response.text();
       return { status: response.status, body: (text ? JSON.parse(text) : null) as never };
     };
-    return { baseUrl, config, db, client, dataDir, temporalAddress: devServer.address, api, startWorker, stop };
+    return { baseUrl, config, db, pool, client, dataDir, temporalAddress: devServer.address, database, temporal, api, startWorker, startDispatcher, stop };
   } catch (error) {
     await stop();
     throw error;

@@ -1,5 +1,6 @@
-// A worker in its own process (`npm run start:worker`), against a test stack's Temporal
-// server and database: for tests about several processes, and about killing one.
+// A worker (or dispatcher) in its own process (`npm run start:worker` / `start:dispatcher`),
+// against a test stack's Temporal server and database: for tests about several processes,
+// and about killing one.
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import path from 'node:path';
 import { expect } from 'vitest';
@@ -12,14 +13,14 @@ export interface WorkerProcess {
   child: ChildProcessWithoutNullStreams;
   output(): string;
   exited: Promise<number | null>;
-  /** Resolves once the worker polls its task queue. */
+  /** Resolves once the role is running (the worker polls its task queue). */
   ready(): Promise<void>;
 }
 
-export function spawnWorker(stack: Stack, env: Record<string, string> = {}): WorkerProcess {
+export function spawnWorker(stack: Stack, env: Record<string, string> = {}, role: 'worker' | 'dispatcher' = 'worker'): WorkerProcess {
   // One process, no tsx wrapper (so SIGKILL really kills the worker), and only what a
   // user's shell would pass.
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', '--only=worker'], {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', `--only=${role}`], {
     cwd: root,
     env: {
       PATH: process.env.PATH,
@@ -40,7 +41,7 @@ export function spawnWorker(stack: Stack, env: Record<string, string> = {}): Wor
     output: () => output,
     exited,
     ready: async () => {
-      await eventually(() => expect(output).toContain('Worker running'), { timeoutMs: 90_000 });
+      await eventually(() => expect(output).toContain(role === 'worker' ? 'Worker running' : 'Dispatcher running'), { timeoutMs: 90_000 });
     },
   };
 }

@@ -6,7 +6,6 @@ import { bundleWorkflowCode, DefaultLogger, Worker, type WorkflowBundleWithSourc
 import { findTestServer } from '../../src/toolchain/test-server';
 import { quietRuntime } from './runtime';
 import { WORKFLOWS_PATH } from '../../src/worker';
-import { afterAll, beforeAll } from 'vitest';
 import { journeyEventSignal, SEARCH_ATTRIBUTES, type JourneyEvent } from '../../workflows/definitions';
 
 /** The Java time-skipping server resolved from Maven Central (scripts/toolchain.ts), else the SDK's download. */
@@ -27,7 +26,20 @@ export async function bundleJourneys(): Promise<WorkflowBundleWithSourceMap> {
   return bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: new DefaultLogger('WARN') });
 }
 
-/** Starts a journey the way the router does (signalWithStart with its first event) under a worker, then runs `body`. */
+/**
+ * The event as happening now on the test server's clock. Journeys time their waits from an
+ * event's occurredAt, and a file's tests move the server's clock far ahead of real time.
+ */
+export async function happeningNow(env: TestWorkflowEnvironment, event: JourneyEvent): Promise<JourneyEvent> {
+  return { ...event, occurredAt: new Date(await env.currentTimeMs()).toISOString() };
+}
+
+/** Signals one event to a journey, happening now (see happeningNow). */
+export async function signalNow(env: TestWorkflowEnvironment, handle: WorkflowHandle, event: JourneyEvent): Promise<void> {
+  await handle.signal(journeyEventSignal, await happeningNow(env, event));
+}
+
+/** Starts a journey the way the dispatcher does (signalWithStart with its first event, happening now) under a worker, then runs `body`. */
 export async function runJourneyTest<W extends Workflow>(
   env: TestWorkflowEnvironment,
   workflowBundle: WorkflowBundleWithSourceMap,
@@ -41,23 +53,8 @@ export async function runJourneyTest<W extends Workflow>(
       taskQueue: options.taskQueue,
       args: options.args as unknown[],
       signal: journeyEventSignal,
-      signalArgs: [options.firstEvent],
+      signalArgs: [await happeningNow(env, options.firstEvent)],
     });
     await body(handle);
   });
-}
-
-/**
- * One time-skipping server and one workflow bundle for the test file (vitest hooks).
- * Read `.env` and `.workflowBundle` inside tests, after `beforeAll` ran.
- */
-export function useTimeSkipping(): { readonly env: TestWorkflowEnvironment; readonly workflowBundle: WorkflowBundleWithSourceMap } {
-  const context = {} as { env: TestWorkflowEnvironment; workflowBundle: WorkflowBundleWithSourceMap };
-  beforeAll(async () => {
-    [context.env, context.workflowBundle] = await Promise.all([createTimeSkippingEnv(), bundleJourneys()]);
-  });
-  afterAll(async () => {
-    await context.env?.teardown();
-  });
-  return context;
 }

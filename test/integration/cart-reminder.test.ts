@@ -275,6 +275,11 @@ describe('API input validation', () => {
     expect(revoked.body.consents).toEqual([expect.objectContaining({ channel: 'email', granted: false, revokedAt: expect.any(String) as string })]);
     const ready = await fetch(`${stack.baseUrl}/readyz`);
     expect(ready.status).toBe(200);
-    expect(await ready.json()).toEqual({ status: 'ready', checks: { database: { ok: true }, temporal: { ok: true } } });
+    expect(await ready.json()).toEqual({
+      status: 'ready',
+      database: { ok: true },
+      temporal: { ok: true },
+      dispatch: { backlog: expect.any(Number) as number, oldestMs: expect.any(Number) as number },
+    });
   });
 });

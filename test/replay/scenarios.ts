@@ -3,7 +3,7 @@
 import type { WorkflowHandle } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { CartReminderInput } from '../../workflows/cart-reminder';
-import { journeyEventSignal, type JourneyEvent } from '../../workflows/definitions';
+import { journeyEventSignal, journeyEventsSignal, type JourneyEvent } from '../../workflows/definitions';
 import type { DormancyInput } from '../../workflows/dormancy';
 import type { ReviewRequestInput } from '../../workflows/review-request';
 import type { SignupNudgeInput } from '../../workflows/signup-nudge';
@@ -37,7 +37,12 @@ const sentActivities = {
   recommendProducts: () => Promise.resolve([{ productId: 'p-2', name: 'Wool socks', boughtTogether: 3 }]),
   findOrderWithProducts: () => Promise.resolve({ orderId: 'o-11', total: 9_000, currency: 'KRW', occurredAt: '2026-11-10T00:00:00.000Z' }),
   setDormant: () => Promise.resolve(),
+  lastSeen: () => Promise.resolve(null),
+  firstOrderBetween: () => Promise.resolve(null),
 };
+
+/** The dormancy scenario's last-seen fake reads the test server's time, which the scenario sets. */
+const dormancyClock = { nowMs: 0, lastSeenCalls: 0 };
 
 const start = (env: TestWorkflowEnvironment, taskQueue: string, workflowType: string, workflowId: string, args: unknown[], event: JourneyEvent) =>
   env.client.workflow.signalWithStart(workflowType, { workflowId, taskQueue, args, signal: journeyEventSignal, signalArgs: [event] });
@@ -158,6 +163,53 @@ export const historyScenarios: HistoryScenario[] = [
       await handle.signal(journeyEventSignal, seen('dm-2'));
       await env.sleep(340 * DAY);
       await handle.signal(journeyEventSignal, seen('dm-3', 'order_completed', { orderId: 'o-14', total: 20_000, currency: 'KRW', items: [] }));
+      await env.sleep(DAY);
+      await handle.terminate('history captured');
+      return handle;
+    },
+  },
+  {
+    // the dispatcher's list signal with delivery numbers, a repeat dropped, timed from occurredAt
+    name: 'cart-reminder-dispatched',
+    activities: sentActivities,
+    async run(env, taskQueue) {
+      const at = new Date(await env.currentTimeMs()).toISOString();
+      const handle = await env.client.workflow.signalWithStart('cartReminder', {
+        workflowId: 'cart-reminder:c-replay-8',
+        taskQueue,
+        args: [{ customerId: 'c-replay-8', settings: cartSettings } satisfies CartReminderInput],
+        signal: journeyEventsSignal,
+        signalArgs: [[{ ...cartEvent('d-1', 'c-replay-8'), occurredAt: at, seq: 1 }, { ...cartEvent('d-2', 'c-replay-8'), occurredAt: at, seq: 2 }]],
+      });
+      await env.sleep(2 * HOUR);
+      await handle.signal(journeyEventsSignal, [{ ...cartEvent('d-2', 'c-replay-8'), occurredAt: at, seq: 2 }]);
+      await env.sleep(30 * HOUR);
+      await handle.terminate('history captured');
+      return handle;
+    },
+  },
+  {
+    // no signal per event: wakes at 335 days, reads last-seen (active yesterday), sleeps again,
+    // then warns; the customer comes back (a delivered event) and the win-back is looked up
+    name: 'dormancy-reads-last-seen',
+    activities: {
+      ...sentActivities,
+      lastSeen: () => Promise.resolve(dormancyClock.lastSeenCalls++ === 0 ? new Date(dormancyClock.nowMs - DAY).toISOString() : null),
+    },
+    async run(env, taskQueue) {
+      const settings: DormancyInput['settings'] = { warningAfterMs: 335 * DAY, dormantAfterMs: 365 * DAY, windowMs: 30 * DAY, channels: ['email'], offer: 'coupon' };
+      const at = async () => new Date(await env.currentTimeMs()).toISOString();
+      const handle = await env.client.workflow.signalWithStart('dormancy', {
+        workflowId: 'dormancy:c-replay-9',
+        taskQueue,
+        args: [{ customerId: 'c-replay-9', settings }],
+        signal: journeyEventsSignal,
+        signalArgs: [[{ id: 'dl-1', type: 'app_opened', customerId: 'c-replay-9', occurredAt: await at(), properties: {}, seq: 1 }]],
+      });
+      await env.sleep(335 * DAY - 1000);
+      dormancyClock.nowMs = await env.currentTimeMs();
+      await env.sleep(360 * DAY);
+      await handle.signal(journeyEventsSignal, [{ id: 'dl-2', type: 'app_opened', customerId: 'c-replay-9', occurredAt: await at(), properties: {}, seq: 2 }]);
       await env.sleep(DAY);
       await handle.terminate('history captured');
       return handle;

@@ -19,13 +19,14 @@ describe('docker-compose.yml', () => {
     services: Record<string, Service>;
     volumes: Record<string, unknown>;
   };
-  const { api, worker, postgresql, temporal } = compose.services;
+  const { api, dispatcher, worker, postgresql, temporal } = compose.services;
 
-  it('runs API and worker as separate roles against one Temporal server and one PostgreSQL database', () => {
-    expect(Object.keys(compose.services).sort()).toEqual(['api', 'postgresql', 'temporal', 'temporal-search-attributes', 'temporal-ui', 'worker']);
+  it('runs API, dispatcher and worker as separate roles against one Temporal server and one PostgreSQL database', () => {
+    expect(Object.keys(compose.services).sort()).toEqual(['api', 'dispatcher', 'postgresql', 'temporal', 'temporal-search-attributes', 'temporal-ui', 'worker']);
     expect(api.command).toEqual(['npm', 'run', 'start:api']);
+    expect(dispatcher.command).toEqual(['npm', 'run', 'start:dispatcher']);
     expect(worker.command).toEqual(['npm', 'run', 'start:worker']);
-    for (const role of [api, worker]) {
+    for (const role of [api, dispatcher, worker]) {
       expect(role.environment?.TEMPORAL_ADDRESS).toBe('temporal:7233');
       // The app database is the PostgreSQL service, and both roles wait until it is healthy.
       expect(role.environment?.DATABASE_URL).toMatch(/^postgresql:\/\/crm:\$\{POSTGRES_PASSWORD[^}]*\}@postgresql:5432\/crm$/);
@@ -41,8 +42,9 @@ describe('docker-compose.yml', () => {
     expect(temporal.environment).toMatchObject({ DB: 'postgres12', POSTGRES_SEEDS: 'postgresql' });
   });
 
-  it('lets the roles scale: no fixed host port on workers, a port range for the API', () => {
+  it('lets the roles scale: no fixed host port on workers or dispatchers, a port range for the API', () => {
     expect(worker.ports).toBeUndefined();
+    expect(dispatcher.ports).toBeUndefined();
     expect(api.ports).toEqual(['3000-3003:3000']);
   });
 
@@ -50,5 +52,6 @@ describe('docker-compose.yml', () => {
     const scripts = (JSON.parse(fs.readFileSync(path.resolve(__dirname, '../../package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts;
     expect(scripts['start:api']).toBeDefined();
     expect(scripts['start:worker']).toBeDefined();
+    expect(scripts['start:dispatcher']).toBeDefined();
   });
 });

@@ -21,6 +21,7 @@ function customer(fields: Partial<Customer> = {}, consents: [Channel, 'marketing
     timezone: null,
     attributes: {},
     lastSeenAt: null,
+    dormancyWatchedAt: null,
     dormantAt: null,
     createdAt: now,
     updatedAt: now,

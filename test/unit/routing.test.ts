@@ -1,17 +1,19 @@
-// The declared routing table and how an event becomes signalWithStart / signal calls.
+// The declared routing table: which journeys an event is planned for when it is stored, and
+// how the dispatcher turns one run's pending events into signalWithStart / signal calls.
 import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config';
-import { routeEvent } from '../../src/routing/route-event';
-import { journeyRoutes, workflowIdFor } from '../../src/routing/routes';
-import { journeyEventSignal, type JourneyEvent } from '../../workflows/definitions';
+import { deliverToJourney, type PendingDelivery } from '../../src/dispatch/deliver';
+import { planDeliveries } from '../../src/routing/plan';
+import { journeyRoutes, workflowIdFor, type JourneyRoute } from '../../src/routing/routes';
+import { journeyEventsSignal, type JourneyEvent } from '../../workflows/definitions';
 import * as workflows from '../../workflows';
 
 type StartCall = { workflowType: string; options: { workflowId: string; workflowIdReusePolicy?: string; taskQueue: string; args: unknown[]; signalArgs: unknown[]; typedSearchAttributes: { key: { name: string }; value: string }[]; memo: unknown } };
 
 function fakeClient(signalError?: Error) {
   const starts: StartCall[] = [];
-  const signals: { workflowId: string; args: unknown[] }[] = [];
+  const signals: { workflowId: string; signal: string; args: unknown[] }[] = [];
   const client = {
     workflow: {
       signalWithStart: (workflowType: string, options: StartCall['options']) => {
@@ -19,9 +21,9 @@ function fakeClient(signalError?: Error) {
         return Promise.resolve();
       },
       getHandle: (workflowId: string) => ({
-        signal: (_signal: unknown, ...args: unknown[]) => {
+        signal: (signal: { name: string }, ...args: unknown[]) => {
           if (signalError) return Promise.reject(signalError);
-          signals.push({ workflowId, args });
+          signals.push({ workflowId, signal: signal.name, args });
           return Promise.resolve();
         },
       }),
@@ -31,26 +33,82 @@ function fakeClient(signalError?: Error) {
 }
 
 const config = loadConfig({});
-const event = (type: string, fields: Partial<JourneyEvent> = {}): JourneyEvent => ({ id: `e-${type}`, type, occurredAt: '2026-11-23T00:00:00.000Z', properties: {}, ...fields });
+const now = new Date('2026-11-23T12:00:00.000Z');
+const event = (type: string, fields: Partial<JourneyEvent> = {}): JourneyEvent => ({ id: `e-${type}`, type, occurredAt: '2026-11-23T11:00:00.000Z', properties: {}, ...fields });
+const route = (journey: string): JourneyRoute => journeyRoutes.find((r) => r.journey === journey)!;
+const plan = (e: JourneyEvent, dormancyWatcherNeeded = false, cfg = config) => planDeliveries(e, cfg, now, { dormancyWatcherNeeded });
 
 describe('routing table', () => {
   it('has one route per journey, each with a workflow the worker exports', () => {
     expect(journeyRoutes.map((r) => r.journey).sort()).toEqual(['browse-abandonment', 'cart-reminder', 'dormancy', 'review-request', 'signup-nudge', 'upsell']);
-    for (const route of journeyRoutes) expect(Object.keys(workflows)).toContain(route.workflowType);
+    for (const r of journeyRoutes) expect(Object.keys(workflows)).toContain(r.workflowType);
     expect(workflowIdFor(journeyRoutes[0], 'c-1')).toBe('cart-reminder:c-1');
   });
+});
 
-  it('starts the cart reminder (and the dormancy watcher) on cart_updated', async () => {
-    const { client, starts } = fakeClient();
+describe('planning deliveries when an event is stored', () => {
+  it('plans the cart reminder on cart_updated, and the dormancy watcher only when the customer needs one', () => {
     const cart = event('cart_updated', { customerId: 'c-1', properties: { items: [], value: 0 } });
-    const routed = await routeEvent(client, config, cart);
-    expect(routed).toEqual([
-      { workflowId: 'cart-reminder:c-1', action: 'started-or-signalled' },
-      { workflowId: 'dormancy:c-1', action: 'started-or-signalled' },
+    expect(plan(cart)).toEqual([{ journey: 'cart-reminder', workflowId: 'cart-reminder:c-1', mode: 'start' }]);
+    expect(plan(cart, true)).toEqual([
+      { journey: 'cart-reminder', workflowId: 'cart-reminder:c-1', mode: 'start' },
+      { journey: 'dormancy', workflowId: 'dormancy:c-1', mode: 'start' },
     ]);
+  });
+
+  it('signals the cart reminder on order_completed and starts the upsell for that order', () => {
+    const order = event('order_completed', { customerId: 'c-1', properties: { orderId: 'o-9', total: '1', currency: 'KRW', items: [] } });
+    expect(plan(order)).toEqual([
+      { journey: 'cart-reminder', workflowId: 'cart-reminder:c-1', mode: 'signal' },
+      { journey: 'upsell', workflowId: 'upsell:o-9', mode: 'start' },
+    ]);
+  });
+
+  it('starts a signup nudge only for anonymous browsing, and signals it with the signup', () => {
+    expect(plan(event('page_viewed', { anonymousId: 'v-1' }))).toEqual([{ journey: 'signup-nudge', workflowId: 'signup-nudge:v-1', mode: 'start' }]);
+    expect(plan(event('page_viewed', { customerId: 'c-1', anonymousId: 'v-1' }))).toEqual([]);
+    expect(plan(event('signed_up', { customerId: 'c-1', anonymousId: 'v-1' }))).toEqual([{ journey: 'signup-nudge', workflowId: 'signup-nudge:v-1', mode: 'signal' }]);
+  });
+
+  it('routes delivery and review events to the review request of the order', () => {
+    expect(plan(event('order_delivered', { customerId: 'c-1', properties: { orderId: 'o-3' } }))).toEqual([{ journey: 'review-request', workflowId: 'review-request:o-3', mode: 'start' }]);
+    expect(plan(event('review_submitted', { customerId: 'c-1', properties: { orderId: 'o-3' } }))).toEqual([{ journey: 'review-request', workflowId: 'review-request:o-3', mode: 'signal' }]);
+  });
+
+  it('routes the example journey only when configured', () => {
+    const viewed = event('product_viewed', { customerId: 'c-1', properties: { productId: 'p-1' } });
+    expect(plan(viewed)).toEqual([]);
+    expect(plan(viewed, false, loadConfig({ BROWSE_ABANDONMENT_DELAY: '2h' }))).toEqual([{ journey: 'browse-abandonment', workflowId: 'browse-abandonment:c-1', mode: 'start' }]);
+  });
+
+  it('plans nothing for an event older than its journey could still use (a history import)', () => {
+    const ago = (ms: number) => new Date(now.getTime() - ms).toISOString();
+    const DAY = 86_400_000;
+    // Cart reminder: 24 h delay + 3 d window.
+    expect(plan(event('cart_updated', { customerId: 'c-1', occurredAt: ago(3 * DAY), properties: { items: [], value: 0 } }))).toHaveLength(1);
+    expect(plan(event('cart_updated', { customerId: 'c-1', occurredAt: ago(4 * DAY + 1), properties: { items: [], value: 0 } }))).toEqual([]);
+    // Upsell: 7 d + 7 d. An order from last year starts none.
+    expect(plan(event('order_completed', { customerId: 'c-1', occurredAt: ago(13 * DAY), properties: { orderId: 'o-1' } })).map((d) => d.journey)).toEqual(['upsell']);
+    expect(plan(event('order_completed', { customerId: 'c-1', occurredAt: ago(365 * DAY), properties: { orderId: 'o-1' } }))).toEqual([]);
+    // Dormancy: an event up to DORMANCY_AFTER old still starts a watcher (the customer may go dormant later); older, none.
+    expect(plan(event('app_opened', { customerId: 'c-1', occurredAt: ago(200 * DAY) }), true)).toEqual([{ journey: 'dormancy', workflowId: 'dormancy:c-1', mode: 'start' }]);
+    expect(plan(event('app_opened', { customerId: 'c-1', occurredAt: ago(366 * DAY) }), true)).toEqual([]);
+  });
+});
+
+describe('delivering one run’s pending events', () => {
+  const pending = (mode: 'start' | 'signal', e: JourneyEvent, seq: number): PendingDelivery => ({ mode, event: { ...e, seq } });
+
+  it('sends all of them as one signalWithStart, with the first as the trigger, settings and search attributes', async () => {
+    const { client, starts } = fakeClient();
+    const cart1 = event('cart_updated', { id: 'c1', customerId: 'c-1', properties: { items: [], value: 0 } });
+    const order = event('order_completed', { id: 'o1', customerId: 'c-1', properties: { orderId: 'o-1' } });
+    const list = [pending('start', cart1, 1), pending('signal', order, 2)];
+    expect(await deliverToJourney(client, config, route('cart-reminder'), 'cart-reminder:c-1', list)).toEqual(['started-or-signalled', 'started-or-signalled']);
+    expect(starts).toHaveLength(1);
     const [start] = starts;
     expect(start.workflowType).toBe('cartReminder');
-    expect(start.options).toMatchObject({ workflowId: 'cart-reminder:c-1', taskQueue: 'crm-journeys', signalArgs: [cart], memo: { trigger: cart } });
+    expect(start.options).toMatchObject({ workflowId: 'cart-reminder:c-1', taskQueue: 'crm-journeys', signalArgs: [list.map((p) => p.event)], memo: { trigger: list[0].event } });
     expect(start.options.args).toEqual([{ customerId: 'c-1', settings: config.journeys.cartReminder }]);
     expect(start.options.typedSearchAttributes.map((a) => [a.key.name, a.value])).toEqual([
       ['Journey', 'cart-reminder'],
@@ -59,71 +117,38 @@ describe('routing table', () => {
     ]);
   });
 
-  it('signals a running cart reminder on order_completed, and starts the upsell for that order', async () => {
-    const { client, starts, signals } = fakeClient();
-    const order = event('order_completed', { customerId: 'c-1', properties: { orderId: 'o-9', total: 1, currency: 'KRW', items: [] } });
-    await routeEvent(client, config, order);
-    expect(signals).toEqual([{ workflowId: 'cart-reminder:c-1', args: [order] }]);
-    expect(starts.map((s) => s.options.workflowId)).toEqual(['upsell:o-9', 'dormancy:c-1']);
+  it('signals events that may only reach a running journey on their own, so they never open a new run', async () => {
+    const { client, starts, signals } = fakeClient(new WorkflowNotFoundError('not found', 'cart-reminder:c-1', undefined));
+    const order = event('order_completed', { id: 'o1', customerId: 'c-1', properties: { orderId: 'o-1' } });
+    const cart = event('cart_updated', { id: 'c1', customerId: 'c-1', properties: { items: [], value: 0 } });
+    const outcomes = await deliverToJourney(client, config, route('cart-reminder'), 'cart-reminder:c-1', [pending('signal', order, 1), pending('start', cart, 2)]);
+    expect(outcomes).toEqual(['not-running', 'started-or-signalled']);
+    expect(signals).toEqual([]);
+    // The new run starts with the cart only: the earlier order is not its business.
+    expect(starts[0].options.signalArgs).toEqual([[{ ...cart, seq: 2 }]]);
   });
 
-  it('treats a journey that is not running as nothing to signal', async () => {
-    const { client } = fakeClient(new WorkflowNotFoundError('not found', 'cart-reminder:c-1', undefined));
-    const routed = await routeEvent(client, config, event('order_completed', { customerId: 'c-1', properties: { orderId: 'o-1' } }));
-    expect(routed[0]).toEqual({ workflowId: 'cart-reminder:c-1', action: 'not-running' });
+  it('signals a running journey with the shared list signal', async () => {
+    const { client, signals } = fakeClient();
+    const order = event('order_completed', { id: 'o1', customerId: 'c-1', properties: { orderId: 'o-1' } });
+    expect(await deliverToJourney(client, config, route('cart-reminder'), 'cart-reminder:c-1', [pending('signal', order, 5)])).toEqual(['signalled']);
+    expect(signals).toEqual([{ workflowId: 'cart-reminder:c-1', signal: journeyEventsSignal.name, args: [[{ ...order, seq: 5 }]] }]);
   });
 
-  it('lets other signal failures surface', async () => {
+  it('lets other failures surface (the dispatcher retries)', async () => {
     const { client } = fakeClient(new Error('connection refused'));
-    await expect(routeEvent(client, config, event('order_completed', { customerId: 'c-1', properties: { orderId: 'o-1' } }))).rejects.toThrow('connection refused');
-  });
-
-  it('starts a signup nudge only for anonymous browsing, and ends it with the signup', async () => {
-    const anonymous = fakeClient();
-    await routeEvent(anonymous.client, config, event('page_viewed', { anonymousId: 'v-1' }));
-    expect(anonymous.starts.map((s) => s.options.workflowId)).toEqual(['signup-nudge:v-1']);
-    expect(anonymous.starts[0].options.typedSearchAttributes.map((a) => a.key.name)).not.toContain('CustomerId');
-
-    const signedIn = fakeClient();
-    await routeEvent(signedIn.client, config, event('page_viewed', { customerId: 'c-1', anonymousId: 'v-1' }));
-    expect(signedIn.starts.map((s) => s.options.workflowId)).toEqual(['dormancy:c-1']);
-
-    const signup = fakeClient();
-    await routeEvent(signup.client, config, event('signed_up', { customerId: 'c-1', anonymousId: 'v-1' }));
-    expect(signup.signals.map((s) => s.workflowId)).toEqual(['signup-nudge:v-1']);
-  });
-
-  it('routes delivery and review events to the review request of the order', async () => {
-    const { client, starts, signals } = fakeClient();
-    await routeEvent(client, config, event('order_delivered', { customerId: 'c-1', properties: { orderId: 'o-3' } }));
-    await routeEvent(client, config, event('review_submitted', { customerId: 'c-1', properties: { orderId: 'o-3' } }));
-    expect(starts.map((s) => s.options.workflowId).sort()).toEqual(['dormancy:c-1', 'dormancy:c-1', 'review-request:o-3']);
-    expect(signals.map((s) => s.workflowId)).toEqual(['review-request:o-3']);
+    const order = event('order_completed', { customerId: 'c-1', properties: { orderId: 'o-1' } });
+    await expect(deliverToJourney(client, config, route('cart-reminder'), 'cart-reminder:c-1', [pending('signal', order, 1)])).rejects.toThrow('connection refused');
   });
 
   it('starts a one-shot journey once per subject, and lets a repeated start after it closed pass', async () => {
+    const order = event('order_completed', { customerId: 'c-1', properties: { orderId: 'o-5' } });
     const { client, starts } = fakeClient();
-    const order = event('order_completed', { customerId: 'c-1', properties: { orderId: 'o-5', total: 1, currency: 'KRW', items: [] } });
-    await routeEvent(client, config, order);
-    expect(starts.find((s) => s.options.workflowId === 'upsell:o-5')?.options).toMatchObject({ workflowIdReusePolicy: 'REJECT_DUPLICATE' });
-    expect(starts.find((s) => s.options.workflowId === 'dormancy:c-1')?.options).not.toHaveProperty('workflowIdReusePolicy');
+    await deliverToJourney(client, config, route('upsell'), 'upsell:o-5', [pending('start', order, 1)]);
+    expect(starts[0].options).toMatchObject({ workflowIdReusePolicy: 'REJECT_DUPLICATE' });
 
     const closed = fakeClient();
-    (closed.client.workflow as { signalWithStart: unknown }).signalWithStart = (_type: string, options: { workflowId: string }) =>
-      options.workflowId === 'upsell:o-5' ? Promise.reject(new WorkflowExecutionAlreadyStartedError('already', 'upsell:o-5', 'upsell')) : Promise.resolve();
-    expect(await routeEvent(closed.client, config, order)).toContainEqual({ workflowId: 'upsell:o-5', action: 'already-done' });
-  });
-
-  it('routes the example journey only when configured', async () => {
-    const off = fakeClient();
-    await routeEvent(off.client, config, event('product_viewed', { customerId: 'c-1', properties: { productId: 'p-1' } }));
-    expect(off.starts.map((s) => s.options.workflowId)).toEqual(['dormancy:c-1']);
-    const on = fakeClient();
-    await routeEvent(on.client, loadConfig({ BROWSE_ABANDONMENT_DELAY: '2h' }), event('product_viewed', { customerId: 'c-1', properties: { productId: 'p-1' } }));
-    expect(on.starts.map((s) => s.options.workflowId)).toEqual(['dormancy:c-1', 'browse-abandonment:c-1']);
-  });
-
-  it('uses the one shared signal', () => {
-    expect(journeyEventSignal.name).toBe('journeyEvent');
+    (closed.client.workflow as { signalWithStart: unknown }).signalWithStart = () => Promise.reject(new WorkflowExecutionAlreadyStartedError('already', 'upsell:o-5', 'upsell'));
+    expect(await deliverToJourney(closed.client, config, route('upsell'), 'upsell:o-5', [pending('start', order, 1)])).toEqual(['already-done']);
   });
 });

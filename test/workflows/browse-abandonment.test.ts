@@ -3,9 +3,10 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config';
 import { journeyRoutes } from '../../src/routing/routes';
 import type { browseAbandonment, BrowseAbandonmentInput } from '../../workflows/browse-abandonment';
-import { journeyEventSignal, stateQuery, type JourneyEvent } from '../../workflows/definitions';
+import { stateQuery, type JourneyEvent } from '../../workflows/definitions';
 import { DAY, fakeActivities, HOUR } from '../helpers/fake-activities';
-import { runJourneyTest, useTimeSkipping } from '../helpers/workflow-env';
+import { runJourneyTest, signalNow } from '../helpers/workflow-env';
+import { useTimeSkipping } from '../helpers/use-time-skipping';
 
 const ts = useTimeSkipping();
 
@@ -41,7 +42,7 @@ describe('browse abandonment (the worked example)', () => {
     const test = start(async (handle) => {
       await ts.env.sleep(2 * HOUR + 60_000);
       expect(test.calls.sends.map((s) => s.request)).toEqual([expect.objectContaining({ step: 'nudge', template: 'browse-abandonment', data: { event: expect.objectContaining({ type: 'product_viewed' }) as object, product: { productId: 'p-lamp', name: 'Desk lamp' } } })]);
-      await handle.signal(journeyEventSignal, event('order_completed', { orderId: `o-${n}`, total: 39_000, currency: 'KRW', items: [] }));
+      await signalNow(ts.env, handle, event('order_completed', { orderId: `o-${n}`, total: 39_000, currency: 'KRW', items: [] }));
       expect(await handle.result()).toBe('converted');
       expect(test.calls.conversions).toEqual([expect.objectContaining({ journey: 'browse-abandonment', revenue: '39000' })]);
     });
@@ -51,7 +52,7 @@ describe('browse abandonment (the worked example)', () => {
   it('exits without a message when the customer adds to cart', async () => {
     const test = start(async (handle) => {
       await ts.env.sleep(HOUR);
-      await handle.signal(journeyEventSignal, event('cart_updated', { items: [], value: 0 }));
+      await signalNow(ts.env, handle, event('cart_updated', { items: [], value: 0 }));
       expect(await handle.result()).toBe('kept shopping');
       expect(await handle.query(stateQuery)).toMatchObject({ stage: 'exited', messagesSent: 0 });
       expect(test.calls.sends).toHaveLength(0);

@@ -7,8 +7,9 @@ import type { createActivities } from '../../activities';
 import type { ConversionRequest } from '../../activities/conversions';
 import type { SendOutcome, SendRequest } from '../../activities/messages';
 import type { cartReminder, CartReminderInput } from '../../workflows/cart-reminder';
-import { journeyEventSignal, stateQuery, type JourneyEvent } from '../../workflows/definitions';
-import { useTimeSkipping } from '../helpers/workflow-env';
+import { journeyEventSignal, journeyEventsSignal, stateQuery, type JourneyEvent } from '../../workflows/definitions';
+import { signalNow, happeningNow } from '../helpers/workflow-env';
+import { useTimeSkipping } from '../helpers/use-time-skipping';
 
 type Activities = ReturnType<typeof createActivities>;
 
@@ -73,7 +74,7 @@ async function startJourney(event: JourneyEvent = cartEvent()): Promise<Workflow
     taskQueue,
     args: [{ customerId, settings } satisfies CartReminderInput],
     signal: journeyEventSignal,
-    signalArgs: [event],
+    signalArgs: [await happeningNow(ts.env, event)],
   });
 }
 
@@ -124,7 +125,7 @@ describe('cart reminder journey', () => {
     await withWorker(activities, async () => {
       const handle = await startJourney();
       await ts.env.sleep(23 * HOUR);
-      await handle.signal(journeyEventSignal, orderEvent());
+      await signalNow(ts.env, handle, orderEvent());
       expect(await handle.result()).toBe('ordered before reminder');
       expect(await handle.query(stateQuery)).toMatchObject({ stage: 'exited', messagesSent: 0 });
       expect(calls.sends).toHaveLength(0);
@@ -161,7 +162,7 @@ describe('cart reminder journey', () => {
       const handle = await startJourney();
       await ts.env.sleep(DAY + 2 * DAY);
       expect(await handle.query(stateQuery)).toMatchObject({ stage: 'waiting-for-conversion' });
-      await handle.signal(journeyEventSignal, orderEvent('o-win', 77_000));
+      await signalNow(ts.env, handle, orderEvent('o-win', 77_000));
       expect(await handle.result()).toBe('converted');
       expect(calls.conversions).toHaveLength(1);
       expect(calls.conversions[0]).toMatchObject({
@@ -185,7 +186,7 @@ describe('cart reminder journey', () => {
       await ts.env.sleep(DAY + 3 * DAY + HOUR);
       expect(await handle.result()).toBe('not converted');
       // The journey is closed: a late order no longer reaches it.
-      await expect(handle.signal(journeyEventSignal, orderEvent('o-late'))).rejects.toThrow();
+      await expect(signalNow(ts.env, handle, orderEvent('o-late'))).rejects.toThrow();
       expect(calls.conversions).toHaveLength(0);
     });
   });
@@ -200,7 +201,7 @@ describe('cart reminder journey', () => {
         { productId: 'p-1', name: 'Linen shirt', quantity: 1, price: 25_000 },
         { productId: 'p-2', name: 'Wool socks', quantity: 3, price: 5_000 },
       ];
-      await handle.signal(journeyEventSignal, cartEvent(bigger));
+      await signalNow(ts.env, handle, cartEvent(bigger));
       await ts.env.sleep(6 * HOUR); // 26 h after the first cart, 6 h after the second
       expect(calls.sends).toHaveLength(0);
       expect(await handle.query(stateQuery)).toMatchObject({ stage: 'waiting' });
@@ -220,10 +221,54 @@ describe('cart reminder journey', () => {
       const first = cartEvent();
       const handle = await startJourney(first);
       await ts.env.sleep(20 * HOUR);
-      await handle.signal(journeyEventSignal, first); // the router retried an old delivery
+      await signalNow(ts.env, handle, first); // the router retried an old delivery
       await ts.env.sleep(5 * HOUR);
       expect(calls.sends).toHaveLength(1);
       expect(calls.sends[0].atMs - startMs).toBeLessThan(25 * HOUR);
+      await handle.terminate('test done');
+    });
+  });
+
+  it('times the wait from when the cart was updated, not from when the event reached it', async () => {
+    const { activities, calls } = fakeActivities();
+    await withWorker(activities, async () => {
+      const nowMs = await ts.env.currentTimeMs();
+      // Delivered late (Temporal was away, say): the cart was updated 20 hours ago.
+      const late = { ...cartEvent(), occurredAt: new Date(nowMs - 20 * HOUR).toISOString() };
+      const handle = await ts.env.client.workflow.signalWithStart<typeof cartReminder, [JourneyEvent]>('cartReminder', {
+        workflowId: `cart-reminder:${customerId}`,
+        taskQueue,
+        args: [{ customerId, settings }],
+        signal: journeyEventSignal,
+        signalArgs: [late],
+      });
+      expect(Date.parse((await handle.query(stateQuery)).nextWakeAt!)).toBe(nowMs - 20 * HOUR + DAY);
+      await ts.env.sleep(4 * HOUR + 60_000);
+      expect(calls.sends).toHaveLength(1);
+      expect(calls.sends[0].atMs - nowMs).toBeLessThan(5 * HOUR);
+      await handle.terminate('test done');
+    });
+  });
+
+  it("takes the dispatcher's list of events in order, and drops a repeated delivery by its number", async () => {
+    const { activities, calls } = fakeActivities();
+    await withWorker(activities, async () => {
+      const at = new Date(await ts.env.currentTimeMs()).toISOString();
+      const small = { ...cartEvent(), occurredAt: at, seq: 41 };
+      const bigger = { ...cartEvent([{ productId: 'p-1', name: 'Linen shirt', quantity: 2, price: 25_000 }], `cart-${sequence}-big`), occurredAt: at, seq: 42 };
+      const handle = await ts.env.client.workflow.signalWithStart<typeof cartReminder, [JourneyEvent[]]>('cartReminder', {
+        workflowId: `cart-reminder:${customerId}`,
+        taskQueue,
+        args: [{ customerId, settings }],
+        signal: journeyEventsSignal,
+        signalArgs: [[small, bigger]],
+      });
+      await ts.env.sleep(20 * HOUR);
+      // The first delivery again (its recording failed): already seen, so it neither replaces the cart nor restarts the wait.
+      await handle.signal(journeyEventsSignal, [{ ...small, id: 'another-id-same-delivery' }]);
+      await ts.env.sleep(4 * HOUR + 60_000);
+      expect(calls.sends).toHaveLength(1);
+      expect((calls.sends[0].request.data.cart as { items: { quantity: number }[] }).items[0].quantity).toBe(2);
       await handle.terminate('test done');
     });
   });

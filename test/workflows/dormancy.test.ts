@@ -1,11 +1,12 @@
 // Dormancy watcher on the time-skipping server: real 335 d / 365 d durations, thousands of
 // events, continue-as-new.
 import { beforeEach, describe, expect, it } from 'vitest';
-import { journeyEventSignal, stateQuery, type JourneyEvent } from '../../workflows/definitions';
+import { journeyEventsSignal, stateQuery, type JourneyEvent } from '../../workflows/definitions';
 import type { dormancy, DormancyInput } from '../../workflows/dormancy';
 import { DAY, fakeActivities, type FakeOptions } from '../helpers/fake-activities';
 import { eventually } from '../helpers/eventually';
-import { runJourneyTest, useTimeSkipping } from '../helpers/workflow-env';
+import { runJourneyTest, signalNow } from '../helpers/workflow-env';
+import { useTimeSkipping } from '../helpers/use-time-skipping';
 
 const ts = useTimeSkipping();
 
@@ -43,23 +44,26 @@ function start(options: FakeOptions & { historyLimit?: number }, body: Parameter
 describe('dormancy journey', () => {
   it('sends the informational notice after 335 silent days and marks the account dormant at 365', async () => {
     const test = start({}, async (handle) => {
-      // The journey's clock starts at its first event (the start of the run), not when the test reads the time.
+      // The clock starts at the first event: the notice is due 335 days after it, dormancy 365.
       const startMs = (await handle.describe()).startTime.getTime();
+      const noticeDue = Date.parse((await handle.query(stateQuery)).nextWakeAt!);
+      expect(noticeDue - startMs).toBeGreaterThan(335 * DAY - 5000);
+      expect(noticeDue - startMs).toBeLessThanOrEqual(335 * DAY);
       await ts.env.sleep(334 * DAY);
       expect(test.calls.sends).toHaveLength(0);
       expect(await handle.query(stateQuery)).toMatchObject({ stage: 'active' });
       await ts.env.sleep(2 * DAY);
       expect(test.calls.sends).toHaveLength(1);
       expect(test.calls.sends[0].request).toMatchObject({ step: 'notice-1', template: 'dormancy-notice', purpose: 'informational', data: { offer: '5,000 won coupon' } });
-      expect(test.calls.sends[0].atMs - startMs).toBeGreaterThanOrEqual(335 * DAY);
+      expect(test.calls.sends[0].atMs).toBeGreaterThanOrEqual(noticeDue);
       expect(await handle.query(stateQuery)).toMatchObject({ stage: 'warned', messagesSent: 1 });
       await ts.env.sleep(30 * DAY);
       expect(test.calls.setDormant).toEqual([expect.objectContaining({ customerId, dormant: true })]);
-      expect(test.calls.setDormant[0].atMs - startMs).toBeGreaterThanOrEqual(365 * DAY);
+      expect(test.calls.setDormant[0].atMs).toBeGreaterThanOrEqual(noticeDue + 30 * DAY);
       expect(await handle.query(stateQuery)).toMatchObject({ stage: 'dormant', nextWakeAt: null });
 
       // Coming back reactivates the account and restarts the clock.
-      await handle.signal(journeyEventSignal, event('back'));
+      await signalNow(ts.env, handle, event('back'));
       await ts.env.sleep(DAY);
       expect(test.calls.setDormant.at(-1)).toMatchObject({ dormant: false });
       expect(await handle.query(stateQuery)).toMatchObject({ stage: 'active' });
@@ -72,7 +76,7 @@ describe('dormancy journey', () => {
     const test = start({}, async (handle) => {
       for (let month = 1; month <= 14; month += 1) {
         await ts.env.sleep(30 * DAY);
-        await handle.signal(journeyEventSignal, event(`monthly-${month}`));
+        await signalNow(ts.env, handle, event(`monthly-${month}`));
       }
       await ts.env.sleep(300 * DAY);
       expect(test.calls.sends).toHaveLength(0);
@@ -85,7 +89,7 @@ describe('dormancy journey', () => {
   it('counts an order within 30 days of the notice as the win-back conversion', async () => {
     const test = start({}, async (handle) => {
       await ts.env.sleep(340 * DAY);
-      await handle.signal(journeyEventSignal, event('winback', 'order_completed', { orderId: 'o-back', total: 42_000, currency: 'KRW', items: [] }));
+      await signalNow(ts.env, handle, event('winback', 'order_completed', { orderId: 'o-back', total: 42_000, currency: 'KRW', items: [] }));
       await ts.env.sleep(DAY);
       expect(test.calls.conversions).toEqual([expect.objectContaining({ journey: 'dormancy', orderId: 'o-back', revenue: '42000', messageId: 'm-1' })]);
       expect(test.calls.conversions[0].idempotencyKey).toMatch(/\/conversion-1$/);
@@ -99,7 +103,7 @@ describe('dormancy journey', () => {
     const test = start({}, async (handle) => {
       await ts.env.sleep(335 * DAY + 31 * DAY);
       expect(test.calls.sends).toHaveLength(1);
-      await handle.signal(journeyEventSignal, event('late', 'order_completed', { orderId: 'o-late', total: 42_000, currency: 'KRW', items: [] }));
+      await signalNow(ts.env, handle, event('late', 'order_completed', { orderId: 'o-late', total: 42_000, currency: 'KRW', items: [] }));
       await ts.env.sleep(DAY);
       expect(test.calls.conversions).toHaveLength(0);
       expect(test.calls.setDormant.map((call) => call.dormant)).toEqual([true, false]); // dormant at 365 d, back with the order
@@ -113,7 +117,7 @@ describe('dormancy journey', () => {
     const test = start({ historyLimit: 300 }, async (handle) => {
       const firstRunId = (await handle.describe()).runId;
       for (let batch = 0; batch < 30; batch += 1) {
-        await Promise.all(Array.from({ length: 100 }, (_, i) => handle.signal(journeyEventSignal, event(`burst-${batch}-${i}`))));
+        await Promise.all(Array.from({ length: 100 }, (_, i) => signalNow(ts.env, handle, event(`burst-${batch}-${i}`))));
       }
       const latest = ts.env.client.workflow.getHandle(`dormancy:${customerId}`);
       // The worker catches up on the burst in real time; wait until it has moved to a new run.
@@ -130,6 +134,81 @@ describe('dormancy journey', () => {
       expect(test.calls.sends).toHaveLength(1);
       expect(test.calls.sends[0].atMs - before).toBeGreaterThanOrEqual(334 * DAY);
       expect(test.calls.sends[0].request.idempotencyKey).toContain(firstRunId);
+      await latest.terminate('test done');
+    });
+    await test.run();
+  });
+
+  it('needs no signal per event: it reads last-seen when its timer fires, sleeps again while the customer is active, and warns 335 days after the last visit', async () => {
+    let startMs = 0;
+    let clockMs = 0; // the test server's time, as the test last read it
+    const activeDays = 1000; // a visit a day for 1,000 days, known only through lastSeenAt
+    const test = start(
+      { lastSeen: () => new Date(Math.min(clockMs, startMs + activeDays * DAY)).toISOString() },
+      async (handle) => {
+        startMs = (await handle.describe()).startTime.getTime();
+        for (let day = 0; day < activeDays + 336; day += 30) {
+          clockMs = await ts.env.currentTimeMs();
+          await ts.env.sleep(30 * DAY);
+        }
+        clockMs = await ts.env.currentTimeMs();
+        await ts.env.sleep(2 * DAY);
+        expect(test.calls.sends).toHaveLength(1);
+        const lastVisit = startMs + activeDays * DAY;
+        expect(test.calls.sends[0].atMs).toBeGreaterThanOrEqual(lastVisit + 335 * DAY);
+        expect(test.calls.sends[0].atMs).toBeLessThan(lastVisit + 336 * DAY);
+        // It woke about every 335 days, not once per visit: its history grows with time, not traffic.
+        expect(test.calls.lastSeen.length).toBeGreaterThanOrEqual(3);
+        expect(test.calls.lastSeen.length).toBeLessThanOrEqual(6);
+        expect((await handle.describe()).historyLength).toBeLessThan(120);
+        await handle.terminate('test done');
+      },
+    );
+    await test.run();
+  });
+
+  it('credits the win-back from the orders it reads after the notice, without being sent the order', async () => {
+    let noticeMs = 0;
+    const test = start(
+      {
+        lastSeen: () => (noticeMs ? new Date(noticeMs + 10 * DAY).toISOString() : null),
+        // The window starts at the notice (the fake sees when the send ran; the journey, when it returned).
+        orderBetween: ({ after }) => (noticeMs && Math.abs(Date.parse(after) - noticeMs) < 60_000 ? { orderId: 'o-winback', total: '42000', currency: 'KRW', occurredAt: new Date(noticeMs + 10 * DAY).toISOString() } : null),
+      },
+      async (handle) => {
+        await ts.env.sleep(336 * DAY);
+        expect(test.calls.sends).toHaveLength(1);
+        noticeMs = test.calls.sends[0].atMs;
+        await ts.env.sleep(31 * DAY); // the watcher wakes at 365 days and finds the customer came back
+        expect(test.calls.conversions).toEqual([expect.objectContaining({ journey: 'dormancy', orderId: 'o-winback', messageId: 'm-1', currency: 'KRW' })]);
+        expect(test.calls.firstOrderBetween).toHaveLength(1);
+        expect(Date.parse(test.calls.firstOrderBetween[0].before) - noticeMs).toBeLessThanOrEqual(30 * DAY);
+        expect(test.calls.setDormant).toEqual([]); // it never went dormant
+        expect(await handle.query(stateQuery)).toMatchObject({ stage: 'active' });
+        await handle.terminate('test done');
+      },
+    );
+    await test.run();
+  });
+
+  it('drops an event delivered again after continue-as-new (by its delivery number), and wakes on a new one', async () => {
+    const delivered = (id: string, seq: number): JourneyEvent => ({ ...event(id), seq });
+    const test = start({ historyLimit: 40 }, async (handle) => {
+      const firstRunId = (await handle.describe()).runId;
+      await ts.env.sleep(366 * DAY); // dormant
+      expect(test.calls.setDormant.map((c) => c.dormant)).toEqual([true]);
+      const latest = ts.env.client.workflow.getHandle(`dormancy:${customerId}`);
+      await latest.signal(journeyEventsSignal, [{ ...delivered('back-1', 7), occurredAt: new Date(await ts.env.currentTimeMs()).toISOString() }]);
+      await eventually(() => expect(test.calls.setDormant.map((c) => c.dormant)).toEqual([true, false]));
+      await ts.env.sleep(366 * DAY); // dormant again, continued as new on the way
+      await eventually(async () => expect((await latest.describe()).runId).not.toBe(firstRunId));
+      expect(test.calls.setDormant.map((c) => c.dormant)).toEqual([true, false, true]);
+      // The dispatcher re-delivers seq 7 (its recording failed): the new run knows it already had it.
+      await latest.signal(journeyEventsSignal, [{ ...delivered('back-1', 7), occurredAt: new Date(await ts.env.currentTimeMs()).toISOString() }]);
+      await ts.env.sleep(DAY);
+      expect(test.calls.setDormant.map((c) => c.dormant)).toEqual([true, false, true]);
+      await latest.signal(journeyEventsSignal, [{ ...delivered('back-2', 8), occurredAt: new Date(await ts.env.currentTimeMs()).toISOString() }]);
+      await eventually(() => expect(test.calls.setDormant.map((c) => c.dormant)).toEqual([true, false, true, false]));
       await latest.terminate('test done');
     });
     await test.run();

@@ -5,7 +5,8 @@ import type { SendOutcome } from '../../activities/messages';
 import type { cartReminder, CartReminderInput } from '../../workflows/cart-reminder';
 import { journeyStageKey, stateQuery, type JourneyEvent } from '../../workflows/definitions';
 import { DAY, fakeActivities, HOUR } from '../helpers/fake-activities';
-import { runJourneyTest, useTimeSkipping } from '../helpers/workflow-env';
+import { runJourneyTest } from '../helpers/workflow-env';
+import { useTimeSkipping } from '../helpers/use-time-skipping';
 
 const ts = useTimeSkipping();
 

@@ -1,9 +1,10 @@
 // Review request on the time-skipping server: real 3 d / 4 d durations, mocked activities.
 import { beforeEach, describe, expect, it } from 'vitest';
-import { journeyEventSignal, stateQuery, type JourneyEvent } from '../../workflows/definitions';
+import { stateQuery, type JourneyEvent } from '../../workflows/definitions';
 import type { reviewRequest, ReviewRequestInput } from '../../workflows/review-request';
 import { DAY, fakeActivities, HOUR, type FakeOptions } from '../helpers/fake-activities';
-import { runJourneyTest, useTimeSkipping } from '../helpers/workflow-env';
+import { runJourneyTest, signalNow } from '../helpers/workflow-env';
+import { useTimeSkipping } from '../helpers/use-time-skipping';
 
 const ts = useTimeSkipping();
 
@@ -49,7 +50,7 @@ describe('review request journey', () => {
       expect(test.calls.sends[0].request).toMatchObject({ template: 'review-request', data: { orderId: `o-${n}` } });
       expect(await handle.query(stateQuery)).toMatchObject({ stage: 'waiting-for-review', messagesSent: 1 });
       await ts.env.sleep(DAY);
-      await handle.signal(journeyEventSignal, review());
+      await signalNow(ts.env, handle, review());
       expect(await handle.result()).toBe('reviewed');
       expect(steps(test.calls.sends)).toEqual(['review-request', 'referral-invite']);
       expect(test.calls.sends[1].request).toMatchObject({ template: 'referral-invite', data: { offer: '5,000 points' } });
@@ -74,7 +75,7 @@ describe('review request journey', () => {
   it('skips the asking when the review comes before the request, and still invites', async () => {
     const test = start({}, async (handle) => {
       await ts.env.sleep(DAY);
-      await handle.signal(journeyEventSignal, review());
+      await signalNow(ts.env, handle, review());
       expect(await handle.result()).toBe('reviewed');
       expect(steps(test.calls.sends)).toEqual(['referral-invite']);
     });

@@ -5,7 +5,8 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { customerIdKey, journeyEventSignal, stateQuery, type JourneyEvent } from '../../workflows/definitions';
 import type { signupNudge, SignupNudgeInput } from '../../workflows/signup-nudge';
 import { DAY, fakeActivities, HOUR, MINUTE, type FakeOptions } from '../helpers/fake-activities';
-import { useTimeSkipping } from '../helpers/workflow-env';
+import { signalNow, happeningNow } from '../helpers/workflow-env';
+import { useTimeSkipping } from '../helpers/use-time-skipping';
 
 const ts = useTimeSkipping();
 
@@ -31,7 +32,7 @@ async function run(options: FakeOptions, body: (handle: WorkflowHandle<typeof si
       taskQueue,
       args: [{ visitorId, settings }],
       signal: journeyEventSignal,
-      signalArgs: [view(1)],
+      signalArgs: [await happeningNow(ts.env, view(1))],
     });
     await body(handle, calls);
   });
@@ -42,7 +43,7 @@ describe('signup nudge journey', () => {
     await run({}, async (handle, calls) => {
       await ts.env.sleep(5 * MINUTE);
       expect(await handle.query(stateQuery)).toMatchObject({ stage: 'counting-views' });
-      await handle.signal(journeyEventSignal, view(2));
+      await signalNow(ts.env, handle, view(2));
       await ts.env.sleep(29 * MINUTE);
       expect(calls.sends).toHaveLength(0);
       expect(await handle.query(stateQuery)).toMatchObject({ stage: 'waiting' });
@@ -61,7 +62,7 @@ describe('signup nudge journey', () => {
       expect(await handle.query(stateQuery)).toMatchObject({ stage: 'waiting-for-conversion', messagesSent: 1 });
 
       await ts.env.sleep(2 * DAY);
-      await handle.signal(journeyEventSignal, signup('c-new'));
+      await signalNow(ts.env, handle, signup('c-new'));
       expect(await handle.result()).toBe('converted');
       expect(calls.conversions).toEqual([expect.objectContaining({ customerId: 'c-new', journey: 'signup-nudge', revenue: 0, messageId: 'm-1' })]);
       const description = await handle.describe();
@@ -71,9 +72,9 @@ describe('signup nudge journey', () => {
 
   it('ends without a popup when the visitor signs up during the delay', async () => {
     await run({}, async (handle, calls) => {
-      await handle.signal(journeyEventSignal, view(2));
+      await signalNow(ts.env, handle, view(2));
       await ts.env.sleep(10 * MINUTE);
-      await handle.signal(journeyEventSignal, signup());
+      await signalNow(ts.env, handle, signup());
       expect(await handle.result()).toBe('signed up before the nudge');
       expect(await handle.query(stateQuery)).toMatchObject({ stage: 'exited', customerId: `c-${visitorId}` });
       expect(calls.sends).toHaveLength(0);
@@ -90,7 +91,7 @@ describe('signup nudge journey', () => {
 
   it('records no conversion for a signup after the window', async () => {
     await run({}, async (handle, calls) => {
-      await handle.signal(journeyEventSignal, view(2));
+      await signalNow(ts.env, handle, view(2));
       await ts.env.sleep(30 * MINUTE + 7 * DAY + HOUR);
       expect(await handle.result()).toBe('not converted');
       expect(calls.sends).toHaveLength(1);

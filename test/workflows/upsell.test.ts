@@ -3,7 +3,8 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { stateQuery, type JourneyEvent } from '../../workflows/definitions';
 import type { upsell, UpsellInput } from '../../workflows/upsell';
 import { DAY, fakeActivities, HOUR, type FakeOptions } from '../helpers/fake-activities';
-import { runJourneyTest, useTimeSkipping } from '../helpers/workflow-env';
+import { runJourneyTest } from '../helpers/workflow-env';
+import { useTimeSkipping } from '../helpers/use-time-skipping';
 
 const ts = useTimeSkipping();
 

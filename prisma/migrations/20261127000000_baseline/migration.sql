@@ -11,6 +11,9 @@ CREATE TYPE "MessagePurpose" AS ENUM ('marketing', 'informational');
 CREATE TYPE "MessageStatus" AS ENUM ('pending', 'sent', 'held', 'suppressed', 'failed', 'cancelled', 'holdout');
 
 -- CreateEnum
+CREATE TYPE "DeliveryMode" AS ENUM ('start', 'signal');
+
+-- CreateEnum
 CREATE TYPE "ConsentSource" AS ENUM ('api', 'unsubscribe', 'import');
 
 -- CreateTable
@@ -24,6 +27,7 @@ CREATE TABLE "Customer" (
     "attributes" JSONB NOT NULL DEFAULT '{}',
     "lastSeenAt" TIMESTAMPTZ(3),
     "dormantAt" TIMESTAMPTZ(3),
+    "dormancyWatchedAt" TIMESTAMPTZ(3),
     "createdAt" TIMESTAMPTZ(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
     "updatedAt" TIMESTAMPTZ(3) NOT NULL,
 
@@ -54,9 +58,25 @@ CREATE TABLE "Event" (
     "occurredAt" TIMESTAMPTZ(3) NOT NULL,
     "receivedAt" TIMESTAMPTZ(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
     "properties" JSONB NOT NULL DEFAULT '{}',
-    "routedAt" TIMESTAMPTZ(3),
 
     CONSTRAINT "Event_pkey" PRIMARY KEY ("id")
+);
+
+-- CreateTable
+CREATE TABLE "EventDelivery" (
+    "id" BIGSERIAL NOT NULL,
+    "eventId" TEXT NOT NULL,
+    "journey" TEXT NOT NULL,
+    "workflowId" TEXT NOT NULL,
+    "mode" "DeliveryMode" NOT NULL,
+    "createdAt" TIMESTAMPTZ(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
+    "deliveredAt" TIMESTAMPTZ(3),
+    "outcome" TEXT,
+    "attempts" INTEGER NOT NULL DEFAULT 0,
+    "lastError" TEXT,
+    "notBefore" TIMESTAMPTZ(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
+
+    CONSTRAINT "EventDelivery_pkey" PRIMARY KEY ("id")
 );
 
 -- CreateTable
@@ -204,6 +224,9 @@ CREATE INDEX "Event_anonymousId_occurredAt_idx" ON "Event"("anonymousId", "occur
 CREATE INDEX "Event_type_occurredAt_idx" ON "Event"("type", "occurredAt");
 
 -- CreateIndex
+CREATE UNIQUE INDEX "EventDelivery_eventId_journey_key" ON "EventDelivery"("eventId", "journey");
+
+-- CreateIndex
 CREATE INDEX "Order_customerId_occurredAt_idx" ON "Order"("customerId", "occurredAt");
 
 -- CreateIndex
@@ -273,6 +296,9 @@ CREATE INDEX "JourneyCancellation_customerId_idx" ON "JourneyCancellation"("cust
 ALTER TABLE "ConsentChange" ADD CONSTRAINT "ConsentChange_customerId_fkey" FOREIGN KEY ("customerId") REFERENCES "Customer"("id") ON DELETE RESTRICT ON UPDATE CASCADE;
 
 -- AddForeignKey
+ALTER TABLE "EventDelivery" ADD CONSTRAINT "EventDelivery_eventId_fkey" FOREIGN KEY ("eventId") REFERENCES "Event"("id") ON DELETE RESTRICT ON UPDATE CASCADE;
+
+-- AddForeignKey
 ALTER TABLE "Order" ADD CONSTRAINT "Order_customerId_fkey" FOREIGN KEY ("customerId") REFERENCES "Customer"("id") ON DELETE RESTRICT ON UPDATE CASCADE;
 
 -- AddForeignKey
@@ -290,12 +316,13 @@ ALTER TABLE "Conversion" ADD CONSTRAINT "Conversion_orderId_fkey" FOREIGN KEY ("
 -- AddForeignKey
 ALTER TABLE "Conversion" ADD CONSTRAINT "Conversion_messageId_fkey" FOREIGN KEY ("messageId") REFERENCES "Message"("id") ON DELETE RESTRICT ON UPDATE CASCADE;
 
-
 -- Hand-written: what the Prisma datamodel cannot express. Keep these when generating later
 -- migrations from the datamodel (README, "Changing the schema").
 
--- Undelivered events: the dispatcher's work queue stays small however many events are stored.
-CREATE INDEX "Event_undelivered_idx" ON "Event"("receivedAt") WHERE "routedAt" IS NULL;
+-- Undelivered events (the outbox): the dispatcher's queries touch only what is pending,
+-- however many events are stored.
+CREATE INDEX "EventDelivery_pending_idx" ON "EventDelivery"("notBefore", "id") WHERE "deliveredAt" IS NULL;
+CREATE INDEX "EventDelivery_pending_workflow_idx" ON "EventDelivery"("workflowId", "id") WHERE "deliveredAt" IS NULL;
 
 -- Money is never negative, and an amount always has its currency (ISO 4217: three capitals).
 ALTER TABLE "Order" ADD CONSTRAINT "Order_money_check" CHECK ("total" >= 0 AND "currency" ~ '^[A-Z]{3}$' AND ("discount" IS NULL OR "discount" >= 0));

@@ -1,8 +1,9 @@
 import type { Connection } from '@temporalio/client';
 import { Router } from 'express';
 import type { Db } from '../../db';
+import { BACKLOG_SQL, toBacklog } from '../../dispatch/dispatcher';
 
-async function check(probe: () => Promise<unknown>, timeoutMs = 3000): Promise<{ ok: boolean; error?: string }> {
+async function check(probe: () => Promise<unknown>, timeoutMs = 2000): Promise<{ ok: boolean; error?: string }> {
   let timer: NodeJS.Timeout | undefined;
   try {
     await Promise.race([
@@ -24,13 +25,17 @@ export function healthRouter({ db, connection }: { db: Db; connection: Connectio
   router.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
   });
+  // Ready means "can take events": that needs the database only. Temporal being away delays
+  // delivery (see dispatch.backlog), not acceptance.
   router.get('/readyz', async (_req, res) => {
+    let dispatch: ReturnType<typeof toBacklog> | null = null;
     const [database, temporal] = await Promise.all([
-      check(() => db.$queryRawUnsafe('SELECT 1')),
+      check(async () => {
+        dispatch = toBacklog((await db.$queryRawUnsafe<Parameters<typeof toBacklog>[0][]>(BACKLOG_SQL))[0]);
+      }),
       check(() => connection.workflowService.getSystemInfo({})),
     ]);
-    const ready = database.ok && temporal.ok;
-    res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not ready', checks: { database, temporal } });
+    res.status(database.ok ? 200 : 503).json({ status: database.ok ? 'ready' : 'not ready', database, temporal, dispatch });
   });
   return router;
 }
