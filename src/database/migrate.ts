@@ -2,7 +2,7 @@
 //
 // Why: `prisma migrate deploy` through @prisma/adapter-pg fails on machines that cannot
 // download the native schema engine ("Column type 'name' could not be deserialized from the
-// database", https://github.com/prisma/prisma/issues/27403, open). Applying the SQL with `pg`
+// database", https://github.com/prisma/orm/issues/27403, open). Applying the SQL with `pg`
 // works. We keep Prisma's own bookkeeping — the `_prisma_migrations` table with the same
 // columns, names, SHA-256 checksums and timestamps — so `prisma migrate status` / `deploy` on
 // a machine with the native engine agrees with what ran here, and we take the advisory lock

@@ -75,6 +75,8 @@ export class Dispatcher {
   private stopped: Promise<void> | undefined;
   private temporalBackoffMs = 0;
   private lastBacklogLog = 0;
+  private lastGrowthCheck = 0;
+  private lastBacklog = 0;
 
   constructor(private readonly options: DispatcherOptions) {
     this.pool = new pg.Pool({ connectionString: options.databaseUrl, max: options.concurrency + 2, connectionTimeoutMillis: 5000 });
@@ -128,6 +130,7 @@ export class Dispatcher {
         continue;
       }
       const results = await Promise.all(workflowIds.map((workflowId) => limit(() => this.deliverRun(workflowId))));
+      await this.logIfGrowing();
       if (results.includes('temporal-unavailable')) {
         this.temporalBackoffMs = Math.min(Math.max(this.temporalBackoffMs * 2, 250), 5000);
         await this.logBacklog(`Temporal unavailable; retrying in ${this.temporalBackoffMs} ms`);
@@ -246,6 +249,15 @@ export class Dispatcher {
       }
       this.wake = done;
     });
+  }
+
+  /** Every 10 s while busy: if the backlog grew since the last look, say so (it is falling behind). */
+  private async logIfGrowing(): Promise<void> {
+    if (Date.now() - this.lastGrowthCheck < 10_000) return;
+    this.lastGrowthCheck = Date.now();
+    const { backlog, oldestMs } = await this.backlog().catch(() => ({ backlog: 0, oldestMs: 0 }));
+    if (backlog > this.lastBacklog && backlog >= 100) this.log(`dispatch: ${backlog} event deliveries waiting (oldest ${Math.round(oldestMs / 1000)} s), up from ${this.lastBacklog}`);
+    this.lastBacklog = backlog;
   }
 
   private async logBacklog(reason: string): Promise<void> {
