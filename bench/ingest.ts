@@ -63,6 +63,27 @@ function cpuSeconds(productPid: number, apiPid?: number): Record<string, number>
   return totals;
 }
 
+/** `src/main.ts` in a process of its own, with only these variables; resolves once it says "Ready.". */
+async function startProduct(args: string[], env: Record<string, string>) {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', ...args], { cwd: root, env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env } });
+  let output = '';
+  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  const stop = async () => {
+    child.kill('SIGINT');
+    await exited;
+  };
+  for (let waited = 0; !output.includes('Ready.'); waited += 200) {
+    if (child.exitCode !== null || waited > 180_000) {
+      await stop();
+      throw new Error(`src/main.ts ${args.join(' ')} did not start:\n${output}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  return { child, stop };
+}
+
 const percentile = (values: number[], p: number) => [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.floor((p / 100) * values.length))];
 
 const cart = (tag: string, i: number) => ({
@@ -76,24 +97,21 @@ async function main() {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'crm-journeys-bench-'));
   fs.chmodSync(dataDir, 0o755); // the embedded PostgreSQL may run as the `postgres` user
   const ports = { PORT: await freePort(), TEMPORAL_DEV_PORT: await freePort(), TEMPORAL_UI_PORT: await freePort(), PG_PORT: await freePort() };
-  const product = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
-    cwd: root,
-    env: { PATH: process.env.PATH, HOME: process.env.HOME, DATA_DIR: dataDir, API_KEYS: KEY, CART_REMINDER_DELAY: '1h', LOG_LEVEL: 'warn', ...(process.env.DISPATCH_CONCURRENCY ? { DISPATCH_CONCURRENCY: process.env.DISPATCH_CONCURRENCY } : {}), ...Object.fromEntries(Object.entries(ports).map(([k, v]) => [k, String(v)])) },
+  console.log('Starting the product (npm start)…');
+  const { child: product, stop: stopProduct } = await startProduct([], {
+    DATA_DIR: dataDir,
+    API_KEYS: KEY,
+    CART_REMINDER_DELAY: '1h',
+    LOG_LEVEL: 'warn',
+    ...(process.env.DISPATCH_CONCURRENCY ? { DISPATCH_CONCURRENCY: process.env.DISPATCH_CONCURRENCY } : {}),
+    ...Object.fromEntries(Object.entries(ports).map(([k, v]) => [k, String(v)])),
   });
-  let output = '';
-  product.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  product.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const exited = new Promise((resolve) => product.once('exit', resolve));
   const rows: Row[] = [];
   let db: pg.Client | undefined;
   let connection: Connection | undefined;
   try {
-    console.log('Starting the product (npm start)…');
-    for (let waited = 0; !output.includes('Ready.'); waited += 200) {
-      if (product.exitCode !== null || waited > 180_000) throw new Error(`the product did not start:\n${output}`);
-      await new Promise((resolve) => setTimeout(resolve, 200));
-    }
-    db = new pg.Client({ connectionString: postgresUrl(fs.readFileSync(path.join(dataDir, 'postgres-password'), 'utf8').trim(), ports.PG_PORT) });
+    const databaseUrl = postgresUrl(fs.readFileSync(path.join(dataDir, 'postgres-password'), 'utf8').trim(), ports.PG_PORT);
+    db = new pg.Client({ connectionString: databaseUrl });
     await db.connect();
     connection = await Connection.connect({ address: `127.0.0.1:${ports.TEMPORAL_DEV_PORT}` });
     const client = new Client({ connection });
@@ -173,20 +191,16 @@ async function main() {
     // the product's process — dispatcher and worker — is paused (SIGSTOP), so deliveries do not
     // compete for this machine's two cores; then resumed, and drained.
     const apiPort = await freePort();
-    const api = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', '--only=api'], {
-      cwd: root,
-      env: { PATH: process.env.PATH, HOME: process.env.HOME, DATA_DIR: dataDir, API_KEYS: KEY, LOG_LEVEL: 'warn', PORT: String(apiPort), DATABASE_URL: postgresUrl(fs.readFileSync(path.join(dataDir, 'postgres-password'), 'utf8').trim(), ports.PG_PORT), TEMPORAL_ADDRESS: `127.0.0.1:${ports.TEMPORAL_DEV_PORT}` },
+    const api = await startProduct(['--only=api'], {
+      DATA_DIR: dataDir,
+      API_KEYS: KEY,
+      LOG_LEVEL: 'warn',
+      PORT: String(apiPort),
+      DATABASE_URL: databaseUrl,
+      TEMPORAL_ADDRESS: `127.0.0.1:${ports.TEMPORAL_DEV_PORT}`,
     });
-    let apiOutput = '';
-    api.stdout.on('data', (chunk: Buffer) => (apiOutput += chunk.toString()));
-    api.stderr.on('data', (chunk: Buffer) => (apiOutput += chunk.toString()));
-    const apiExited = new Promise((resolve) => api.once('exit', resolve));
     try {
-      for (let waited = 0; !apiOutput.includes('Ready.'); waited += 200) {
-        if (api.exitCode !== null || waited > 120_000) throw new Error(`the API process did not start:\n${apiOutput}`);
-        await new Promise((resolve) => setTimeout(resolve, 200));
-      }
-      apiPid = api.pid;
+      apiPid = api.child.pid;
       product.kill('SIGSTOP');
       try {
         await measure('HTTP single events, API alone (16 clients)', EVENTS, () => Promise.all(Array.from({ length: EVENTS }, (_, i) => limit(() => post(cart('alone', i), apiPort)))));
@@ -195,8 +209,7 @@ async function main() {
       }
       await drained();
     } finally {
-      api.kill('SIGINT');
-      await apiExited;
+      await api.stop();
     }
     rows.push({ measure: 'delivery latency of single events', events: latency.length, seconds: NaN, p50: percentile(latency, 50), p99: percentile(latency, 99) });
 
@@ -230,8 +243,7 @@ async function main() {
   } finally {
     await db?.end().catch(() => undefined);
     await connection?.close().catch(() => undefined);
-    product.kill('SIGINT');
-    await exited;
+    await stopProduct();
     fs.rmSync(dataDir, { recursive: true, force: true });
   }
 }

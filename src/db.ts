@@ -21,15 +21,14 @@ export function createDb(databaseUrl: string, options: { poolSize?: number } = {
  * A plain `pg` pool for the hot paths that speak SQL directly (ingest). Fails fast like
  * the Prisma client; an idle connection the server dropped is replaced on next use.
  */
-export function createPool(databaseUrl: string, options: { size?: number } = {}): pg.Pool {
-  const pool = new pg.Pool({ connectionString: databaseUrl, max: options.size ?? 10, connectionTimeoutMillis: 1500 });
+export function createPool(databaseUrl: string, options: { size?: number; connectTimeoutMs?: number } = {}): pg.Pool {
+  const pool = new pg.Pool({ connectionString: databaseUrl, max: options.size ?? 10, connectionTimeoutMillis: options.connectTimeoutMs ?? 1500 });
   pool.on('error', () => undefined);
   return pool;
 }
 
 /** A jsonb column read as a plain object (anything else reads as empty). */
 export function jsonObject(value: Prisma.JsonValue | null | undefined): Record<string, unknown> {
-  return value && typeof value === 'object' && !Array.isArray(value) ? (value) : {};
+  return value && typeof value === 'object' && !Array.isArray(value) ? value : {};
 }
 
-export { migrateDatabase } from './database/migrate';

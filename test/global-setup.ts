@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { startEmbeddedPostgres } from '../src/database/embedded-postgres';
 import { migrateDatabase } from '../src/database/migrate';
-import { ADMIN_URL_VARIABLE, adminQuery, TEMPLATE_DATABASE, withDatabase } from './helpers/database';
+import { ADMIN_URL_VARIABLE, noRows, TEMPLATE_DATABASE, withDatabase } from './helpers/database';
 import { freePort } from './helpers/ports';
 
 export default async function setup(): Promise<() => Promise<void>> {
@@ -14,7 +14,7 @@ export default async function setup(): Promise<() => Promise<void>> {
   fs.chmodSync(dataDir, 0o755);
   const server = await startEmbeddedPostgres({ dataDir, port: await freePort(), durability: 'none', log: () => undefined });
   const adminUrl = withDatabase(server.url, 'postgres');
-  await adminQuery(adminUrl, `CREATE DATABASE "${TEMPLATE_DATABASE}"`);
+  await noRows(adminUrl, `CREATE DATABASE "${TEMPLATE_DATABASE}"`);
   await migrateDatabase(withDatabase(server.url, TEMPLATE_DATABASE));
   // Test files run in forked processes, which inherit this.
   process.env[ADMIN_URL_VARIABLE] = adminUrl;

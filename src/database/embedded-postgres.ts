@@ -9,11 +9,11 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { ConfigError } from '../config';
+import { alive, isListening, stopChild, tail } from '../processes';
 
 export interface EmbeddedPostgresOptions {
   /** DATA_DIR: the cluster lives in DATA_DIR/postgres, its log in DATA_DIR/postgres.log. */
@@ -174,26 +174,6 @@ function initialise(clusterDir: string, user: ServerUser | null, passwordFile: s
   fs.writeFileSync(passwordFile, `${password}\n`, { mode: 0o600 });
 }
 
-function isListening(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = net.connect({ host: HOST, port });
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 async function waitFor(check: () => boolean | Promise<boolean>, timeoutMs: number): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
@@ -226,14 +206,6 @@ async function stopOrphan(clusterDir: string, log: (line: string) => void): Prom
   process.kill(pid, 'SIGINT'); // fast shutdown: aborts sessions, checkpoints, exits
   if (!(await waitFor(() => !alive(pid), 30_000))) {
     throw new Error(`PostgreSQL (pid ${pid}) on ${clusterDir} did not stop within 30 s; stop it yourself and start again`);
-  }
-}
-
-function tail(file: string, lines = 20): string {
-  try {
-    return fs.readFileSync(file, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
-  } catch {
-    return '(no log)';
   }
 }
 
@@ -276,7 +248,7 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
 
   const state = checkClusterDir(clusterDir, user);
   if (state === 'initialised') await stopOrphan(clusterDir, log);
-  if (await isListening(options.port)) {
+  if (await isListening(HOST, options.port)) {
     throw new ConfigError([
       `PG_PORT: port ${options.port} on ${HOST} is already in use (another PostgreSQL, or another crm-journeys). ` +
         'Choose a free port with PG_PORT, or use that server with DATABASE_URL.',
@@ -333,15 +305,8 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
     url: postgresUrl(password, options.port),
     clusterDir,
     pid: child.pid!,
-    async stop() {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      child.kill('SIGINT');
-      const timeout = new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), 30_000).unref());
-      if ((await Promise.race([exited, timeout])) === 'timeout') {
-        child.kill('SIGQUIT');
-        await exited;
-      }
-    },
+    // Fast shutdown (SIGINT); immediate (SIGQUIT) if that takes more than 30 s.
+    stop: () => stopChild(child, exited, { signal: 'SIGINT', force: 'SIGQUIT', timeoutMs: 30_000 }),
   };
 }
 

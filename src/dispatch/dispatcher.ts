@@ -17,6 +17,7 @@ import pg from 'pg';
 import type { JourneyEvent } from '../../workflows/definitions';
 import { DELIVERY_CHANNEL } from '../api/events/service';
 import type { Config } from '../config';
+import { createPool } from '../db';
 import { journeyRoutes, type JourneyRoute } from '../routing/routes';
 import { deliverToJourney, type DeliveryOutcome } from './deliver';
 
@@ -79,9 +80,7 @@ export class Dispatcher {
   private lastBacklog = 0;
 
   constructor(private readonly options: DispatcherOptions) {
-    this.pool = new pg.Pool({ connectionString: options.databaseUrl, max: options.concurrency + 2, connectionTimeoutMillis: 5000 });
-    // An idle connection dropped by the server (a restart) is replaced on next use.
-    this.pool.on('error', () => undefined);
+    this.pool = createPool(options.databaseUrl, { size: options.concurrency + 2, connectTimeoutMs: 5000 });
     this.log = options.log ?? console.log;
     this.routes = options.routes ?? journeyRoutes;
   }

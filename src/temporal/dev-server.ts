@@ -1,10 +1,10 @@
 // The embedded Temporal dev server `npm start` runs when TEMPORAL_ADDRESS is unset:
 // persistent (SQLite file in DATA_DIR), with the Web UI and our search attributes.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import { SEARCH_ATTRIBUTES } from '../../workflows/definitions';
+import { isListening, stopChild, tail } from '../processes';
 import { ensureTemporalCli } from '../toolchain/temporal-cli';
 
 export interface DevServerOptions {
@@ -78,7 +78,7 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
   if (!ready) {
     throw new Error(`the Temporal dev server exited during start-up; see ${logFile}:\n${tail(logFile)}`);
   }
-  return { address, uiUrl, stop: () => stopChild(child, exited) };
+  return { address, uiUrl, stop: () => stopChild(child, exited, { signal: 'SIGTERM', force: 'SIGKILL', timeoutMs: 15_000 }) };
 }
 
 async function startSdkDownloadedServer(options: DevServerOptions & { ip: string; dbFilename: string; uiUrl: string }): Promise<DevServer> {
@@ -98,27 +98,6 @@ async function startSdkDownloadedServer(options: DevServerOptions & { ip: string
   return { address: `${options.ip}:${options.port}`, uiUrl: options.uiUrl, stop: () => env.teardown() };
 }
 
-async function stopChild(child: ChildProcess, exited: Promise<number | null>): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  child.kill('SIGTERM');
-  const timeout = new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), 15_000).unref());
-  if ((await Promise.race([exited, timeout])) === 'timeout') {
-    child.kill('SIGKILL');
-    await exited;
-  }
-}
-
-function isListening(host: string, port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = net.connect({ host, port });
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
-}
-
 async function waitForPort(host: string, port: number, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
@@ -126,12 +105,4 @@ async function waitForPort(host: string, port: number, timeoutMs: number): Promi
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
   throw new Error(`the Temporal dev server did not listen on ${host}:${port} within ${timeoutMs / 1000}s`);
-}
-
-function tail(file: string): string {
-  try {
-    return fs.readFileSync(file, 'utf8').split('\n').slice(-20).join('\n');
-  } catch {
-    return '(no log)';
-  }
 }

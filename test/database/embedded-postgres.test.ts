@@ -11,7 +11,7 @@ import { maskDatabaseUrl, startEmbeddedPostgres } from '../../src/database/embed
 import { queryRows as sql } from '../helpers/database';
 import { eventually } from '../helpers/eventually';
 import { freePort } from '../helpers/ports';
-import { alive } from '../helpers/processes';
+import { alive } from '../../src/processes';
 
 const root = path.resolve(__dirname, '..', '..');
 const cleanups: (() => void)[] = [];

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { localMigrations, migrateDatabase, migrationChecksum, MIGRATIONS_DIR, MigrationError } from '../../src/database/migrate';
-import { ADMIN_URL_VARIABLE, adminQuery, queryRows as query, withDatabase, type TestDatabase } from '../helpers/database';
+import { ADMIN_URL_VARIABLE, noRows, queryRows as query, withDatabase, type TestDatabase } from '../helpers/database';
 
 const root = path.resolve(__dirname, '..', '..');
 const created: TestDatabase[] = [];
@@ -18,8 +18,8 @@ const tempDirs: string[] = [];
 async function emptyDatabase(): Promise<string> {
   const adminUrl = process.env[ADMIN_URL_VARIABLE]!;
   const name = `migrate_${Math.random().toString(36).slice(2, 10)}`;
-  await adminQuery(adminUrl, `CREATE DATABASE "${name}"`);
-  created.push({ url: withDatabase(adminUrl, name), drop: () => adminQuery(adminUrl, `DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`) });
+  await noRows(adminUrl, `CREATE DATABASE "${name}"`);
+  created.push({ url: withDatabase(adminUrl, name), drop: () => noRows(adminUrl, `DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`) });
   return withDatabase(adminUrl, name);
 }
 

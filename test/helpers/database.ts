@@ -29,16 +29,6 @@ export function withDatabase(url: string, database: string): string {
   return parsed.toString();
 }
 
-export async function adminQuery(adminUrl: string, sql: string): Promise<void> {
-  const client = new pg.Client({ connectionString: adminUrl });
-  await client.connect();
-  try {
-    await client.query(sql);
-  } finally {
-    await client.end();
-  }
-}
-
 /**
  * A fresh database with every migration applied: on the run's shared server, or with
  * `ownServer` (or outside vitest) on a server of its own.
@@ -47,8 +37,8 @@ export async function createTestDatabase(label = 'test', options: { ownServer?: 
   const adminUrl = process.env[ADMIN_URL_VARIABLE];
   if (adminUrl && !options.ownServer) {
     const name = `${label.toLowerCase().replace(/[^a-z0-9]+/g, '_').slice(0, 40)}_${randomBytes(4).toString('hex')}`;
-    await adminQuery(adminUrl, `CREATE DATABASE "${name}" TEMPLATE "${TEMPLATE_DATABASE}"`);
-    return { url: withDatabase(adminUrl, name), drop: () => adminQuery(adminUrl, `DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`) };
+    await queryRows(adminUrl, `CREATE DATABASE "${name}" TEMPLATE "${TEMPLATE_DATABASE}"`);
+    return { url: withDatabase(adminUrl, name), drop: () => noRows(adminUrl, `DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`) };
   }
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'crm-journeys-pg-'));
   fs.chmodSync(dataDir, 0o755); // mkdtemp makes it 0700; the server may run as `postgres`
@@ -84,4 +74,9 @@ export async function queryRows<T extends pg.QueryResultRow>(url: string, sql: s
   } finally {
     await client.end();
   }
+}
+
+/** Runs a statement whose rows do not matter (CREATE / DROP DATABASE). */
+export async function noRows(url: string, sql: string): Promise<void> {
+  await queryRows(url, sql);
 }

@@ -9,7 +9,7 @@ import path from 'node:path';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startEmbeddedPostgres } from '../../src/database/embedded-postgres';
-import { alive } from '../helpers/processes';
+import { alive } from '../../src/processes';
 import { eventually, freePort } from '../helpers/stack';
 
 const root = path.resolve(__dirname, '..', '..');

@@ -41,6 +41,11 @@ interface Row {
   occurredAt: Date;
 }
 
+/** When the event happened: as sent, or now if unsent — or dated in the future (a client's clock). */
+function occurredAtOf(input: EventInput, now: Date): Date {
+  return input.occurredAt && Date.parse(input.occurredAt) < now.getTime() ? new Date(input.occurredAt) : now;
+}
+
 /** Deadlocks between two batches locking customers in different orders are retried. */
 const RETRIED_SQLSTATES = new Set(['40P01', '40001']);
 
@@ -68,8 +73,7 @@ async function storeBatch(client: pg.PoolClient, config: Config, events: EventIn
   const rows: Row[] = events.map((input) => ({
     id: randomUUID(),
     input,
-    // An event dated in the future (a client's clock) counts as now.
-    occurredAt: input.occurredAt && Date.parse(input.occurredAt) < now.getTime() ? new Date(input.occurredAt) : now,
+    occurredAt: occurredAtOf(input, now),
   }));
 
   // 1. The events, once per idempotency key (a repeat, in this batch or ever, is a duplicate).
@@ -180,7 +184,7 @@ function isPlain(event: EventInput): boolean {
  * stamps dormancyWatchedAt only then, and the delivery is written only if it did.
  */
 async function storePlainEvent({ pool, config }: IngestDeps, input: EventInput, now: Date): Promise<IngestResult> {
-  const occurredAt = input.occurredAt && Date.parse(input.occurredAt) < now.getTime() ? new Date(input.occurredAt) : now;
+  const occurredAt = occurredAtOf(input, now);
   const id = randomUUID();
   const planned = planDeliveries({ ...input, occurredAt: occurredAt.toISOString() }, config, now, { dormancyWatcherNeeded: true });
   const dormancyCandidate = planned.some((d) => d.journey === 'dormancy');
