@@ -2,11 +2,13 @@
 import type { ChannelProviders } from '../src/channels/provider';
 import type { MessagingSettings } from './messages';
 import type { Db } from '../src/db';
+import { createConsentActivities } from './consents';
 import { createConversionActivities } from './conversions';
 import { createCustomerActivities } from './customers';
 import { createMessageActivities } from './messages';
 import { createOrderActivities } from './orders';
 import { createRecommendationActivities } from './recommendations';
+import { createSettingsActivities } from './settings';
 
 export interface ActivityDeps {
   db: Db;
@@ -14,6 +16,8 @@ export interface ActivityDeps {
   messaging: MessagingSettings;
   /** The time rules are judged at (tests set it; quiet hours depend on it). */
   clock?: () => Date;
+  /** Journey settings (`config.journeys`): long-lived journeys read them at continue-as-new. */
+  journeys?: object;
 }
 
 export function createActivities(deps: ActivityDeps) {
@@ -23,5 +27,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createConversionActivities(deps),
     ...createRecommendationActivities(deps),
     ...createCustomerActivities(deps),
+    ...createConsentActivities(deps),
+    ...createSettingsActivities(deps),
   };
 }

@@ -9,7 +9,7 @@ import { PermanentProviderError, providerFor } from '../src/channels/provider';
 import type { Channel } from '../src/config';
 import { currentConsents, type CurrentConsent } from '../src/consent';
 import { jsonObject, type DbTx } from '../src/db';
-import type { Customer, Message } from '../src/generated/prisma/client';
+import type { Customer, Message, Prisma } from '../src/generated/prisma/client';
 import { formatAdvertising, quietHoursHold, variantFor, type HoursWindow } from '../src/messaging/rules';
 import { renderTemplate, TemplateError } from '../src/messaging/templates';
 import { unsubscribeToken, unsubscribeUrl } from '../src/messaging/unsubscribe';
@@ -37,11 +37,26 @@ export interface SendRequest extends MessageAddress {
   data: Record<string, unknown>;
   /** On-site messages: how long the banner or popup may still be shown. */
   expiresInMs?: number;
+  /** How long after it is sent an order can be attributed to it (DESIGN.md "Attribution"); unset: it converts no orders. */
+  conversionWindowMs?: number;
 }
 
 export interface SkipRequest extends MessageAddress {
   reason: string;
 }
+
+/** One channel tried for a message, as kept in `Message.attempts`. */
+export interface ChannelAttempt {
+  channel: Channel;
+  /** The key the provider was given: `<message key>/<channel>`, so a fallback is never taken for a repeat. */
+  providerKey: string;
+  outcome: 'sent' | 'refused' | 'failed';
+  reason: string | null;
+  at: string;
+}
+
+/** The key a provider gets for one channel of a message: each fallback channel has its own. */
+export const providerKeyFor = (idempotencyKey: string, channel: Channel) => `${idempotencyKey}/${channel}`;
 
 export interface SendOutcome {
   messageId: string;
@@ -50,6 +65,8 @@ export interface SendOutcome {
   reason: string | null;
   /** Set when `held`: the journey waits until then (a workflow timer) and sends again. */
   heldUntil?: string | null;
+  /** Set when `sent`: only what happens after this converts. */
+  sentAt?: string | null;
 }
 
 /** The messaging rules' settings (from src/config.ts `messaging`, plus where opt-out links point). */
@@ -66,6 +83,8 @@ export interface MessagingSettings {
   costCurrency: string;
   unsubscribeSecret: string;
   publicUrl: string;
+  /** The shop's base URL for links in messages (SHOP_URL); links go through the signed `/r/:token`. */
+  shopUrl?: string;
 }
 
 export type CustomerWithConsents = Customer & { consents: Pick<CurrentConsent, 'channel' | 'purpose' | 'granted' | 'nightTime'>[] };
@@ -127,6 +146,7 @@ export function createMessageActivities({ db, providers, messaging, clock = () =
     channel: message.channel ?? null,
     reason: message.reason,
     heldUntil: message.heldUntil?.toISOString() ?? null,
+    sentAt: message.sentAt?.toISOString() ?? null,
   });
 
   const addressFields = (request: MessageAddress) => ({
@@ -139,7 +159,7 @@ export function createMessageActivities({ db, providers, messaging, clock = () =
     purpose: request.purpose,
   });
 
-  type MessageFields = Partial<Omit<Message, 'id' | 'idempotencyKey' | 'cost'>> & { status: MessageStatus; cost?: string };
+  type MessageFields = Partial<Omit<Message, 'id' | 'idempotencyKey' | 'cost' | 'attempts'>> & { status: MessageStatus; cost?: string; attempts?: Prisma.InputJsonArray };
   /** Writes the message for this key with these fields (creating it on first use). */
   const save = async (request: MessageAddress, fields: MessageFields, tx: DbTx = db) =>
     tx.message.upsert({
@@ -181,13 +201,23 @@ export function createMessageActivities({ db, providers, messaging, clock = () =
 
   const record = async (request: MessageAddress, status: MessageStatus, reason: string) => outcomeOf(await save(request, { status, reason }));
 
-  /** Hands a pending message to its channel's provider. A permanent refusal is returned, not thrown. */
-  const deliver = async (message: Message, fellBackFrom: string[]): Promise<SendOutcome | { refused: string }> => {
+  const attemptsOf = (message: Message) => (Array.isArray(message.attempts) ? (message.attempts as unknown as ChannelAttempt[]) : []);
+  const withAttempt = (message: Message, attempt: Omit<ChannelAttempt, 'channel' | 'providerKey' | 'at'>) => {
+    const channel = message.channel as Channel;
+    const tried: ChannelAttempt = { channel, providerKey: providerKeyFor(message.idempotencyKey, channel), at: clock().toISOString(), ...attempt };
+    return [...attemptsOf(message), tried] as unknown as Prisma.InputJsonArray;
+  };
+
+  /**
+   * Hands a pending message to its channel's provider, under the channel's own key. A
+   * permanent refusal is returned (and kept in `attempts`), not thrown.
+   */
+  const deliver = async (message: Message, fellBackFrom: string[], conversionWindowMs?: number): Promise<SendOutcome | { refused: string; attempts: Prisma.InputJsonArray }> => {
     const channel = message.channel as Channel;
     const provider = providerFor(providers, channel);
     try {
       const receipt = await provider.send({
-        idempotencyKey: message.idempotencyKey,
+        idempotencyKey: providerKeyFor(message.idempotencyKey, channel),
         channel,
         purpose: message.purpose,
         template: message.template,
@@ -195,6 +225,7 @@ export function createMessageActivities({ db, providers, messaging, clock = () =
         recipient: message.recipient ?? '',
         content: message.content,
       });
+      const sentAt = clock();
       return outcomeOf(
         await db.message.update({
           where: { id: message.id },
@@ -203,7 +234,9 @@ export function createMessageActivities({ db, providers, messaging, clock = () =
             reason: fellBackFrom.length ? `fell back: ${fellBackFrom.join('; ')}` : null,
             provider: receipt.provider,
             providerMessageId: receipt.providerMessageId,
-            sentAt: clock(),
+            sentAt,
+            convertsUntil: conversionWindowMs ? new Date(sentAt.getTime() + conversionWindowMs) : null,
+            attempts: withAttempt(message, { outcome: 'sent', reason: null }),
             cost: messaging.costs[message.variant ?? channel] ?? messaging.costs[channel] ?? '0',
             costCurrency: messaging.costCurrency,
           },
@@ -211,18 +244,41 @@ export function createMessageActivities({ db, providers, messaging, clock = () =
       );
     } catch (error) {
       const reason = `${channel}: ${provider.name} refused: ${(error as Error).message}`;
-      if (error instanceof PermanentProviderError) return { refused: reason };
+      if (error instanceof PermanentProviderError) return { refused: reason, attempts: withAttempt(message, { outcome: 'refused', reason }) };
       const info = activityInfo();
       const lastAttempt = info.retryPolicy?.maximumAttempts !== undefined && info.attempt >= info.retryPolicy.maximumAttempts;
-      if (lastAttempt) return outcomeOf(await db.message.update({ where: { id: message.id }, data: { status: 'failed', reason } }));
+      if (lastAttempt) {
+        return outcomeOf(await db.message.update({ where: { id: message.id }, data: { status: 'failed', reason, attempts: withAttempt(message, { outcome: 'failed', reason }) } }));
+      }
       throw error;
     }
   };
 
-  const settle = async (request: MessageAddress, result: SendOutcome | { refused: string }) =>
-    'refused' in result ? record(request, 'failed', result.refused) : result;
+  const settle = async (request: MessageAddress, result: SendOutcome | { refused: string; attempts: Prisma.InputJsonArray }) =>
+    'refused' in result ? outcomeOf(await save(request, { status: 'failed', reason: result.refused, attempts: result.attempts })) : result;
 
   return {
+    /**
+     * The journey ended while its message was held (its exit event came during quiet hours):
+     * the message becomes `cancelled` with the reason and is never sent. A message no longer
+     * held (already sent, or final) is returned as it is.
+     */
+    async cancelHeldMessage({ idempotencyKey, reason }: { idempotencyKey: string; reason: string }): Promise<SendOutcome> {
+      await db.message.updateMany({ where: { idempotencyKey, status: 'held' }, data: { status: 'cancelled', reason, heldUntil: null } });
+      return outcomeOf(await db.message.findUniqueOrThrow({ where: { idempotencyKey } }));
+    },
+
+    /**
+     * A send that failed for good (attempts exhausted, database unreachable, timed out): the
+     * kit records it here as `failed` with the reason, so the message never stays `pending`
+     * (nor holds a frequency-cap reservation) and the journey ends with an outcome.
+     */
+    async recordFailedMessage(request: SkipRequest): Promise<SendOutcome> {
+      const existing = await db.message.findUnique({ where: { idempotencyKey: request.idempotencyKey } });
+      if (existing && FINAL.includes(existing.status)) return outcomeOf(existing);
+      return record(request, 'failed', request.reason);
+    },
+
     /** Records that a journey step sends nothing, and why. */
     async recordSkippedMessage(request: SkipRequest): Promise<SendOutcome> {
       const existing = await db.message.findUnique({ where: { idempotencyKey: request.idempotencyKey } });
@@ -236,7 +292,7 @@ export function createMessageActivities({ db, providers, messaging, clock = () =
       if (existing && FINAL.includes(existing.status)) return outcomeOf(existing);
       if (existing?.status === 'held' && existing.heldUntil && existing.heldUntil > now) return outcomeOf(existing);
       // A crash after the provider call: resume the same message (same channel, same content).
-      if (existing?.status === 'pending' && existing.channel) return settle(request, await deliver(existing, []));
+      if (existing?.status === 'pending' && existing.channel) return settle(request, await deliver(existing, [], request.conversionWindowMs));
 
       // A new message, or a held one whose time has come: decide (again) who gets what, where.
       let customer: CustomerWithConsents | null = null;
@@ -265,16 +321,22 @@ export function createMessageActivities({ db, providers, messaging, clock = () =
       const variables = {
         customer: { id: customer?.id ?? null, name: customer?.name ?? null, email: customer?.email ?? null, locale: customer?.locale ?? null },
         ...request.data,
+        ...(messaging.shopUrl ? { shopUrl: messaging.shopUrl } : {}),
+        // Links are signed with the message's key: a click (/r/:token) is recorded against it.
+        tracking: { secret: messaging.unsubscribeSecret, publicUrl: messaging.publicUrl, messageKey: request.idempotencyKey },
       };
 
       const refusals: string[] = [];
+      // Each channel tried, kept on the message row (a fallback's row shows the refusals before it).
+      let attempts: Prisma.InputJsonArray = existing ? (existing.attempts as Prisma.InputJsonArray) : [];
       for (const candidate of candidates) {
         let body: string;
         try {
           body = await renderTemplate(request.template, customer?.locale, variables, candidate.channel);
         } catch (error) {
           // Retrying cannot fix a template the journey's data does not fit: record it.
-          if (error instanceof TemplateError) return record(request, 'failed', error.message);
+          // Channels refused before this one stay in `attempts`.
+          if (error instanceof TemplateError) return outcomeOf(await save(request, { status: 'failed', reason: error.message, attempts }));
           throw error;
         }
         // On-site banners are shown on our own pages, not transmitted: no advertising format.
@@ -304,16 +366,18 @@ export function createMessageActivities({ db, providers, messaging, clock = () =
             friendTalkQuietHours: messaging.friendTalkQuietHours,
           });
           if (heldUntil) {
-            return outcomeOf(await save(request, { ...fields, status: 'held', heldUntil, reason: `quiet hours in ${customer!.timezone ?? messaging.defaultTimezone}` }));
+            // The channels refused before it stay in `attempts` while it waits.
+            return outcomeOf(await save(request, { ...fields, status: 'held', heldUntil, reason: `quiet hours in ${customer!.timezone ?? messaging.defaultTimezone}`, attempts }));
           }
         }
         // Written before the provider is called: a retry after a crash resumes this message.
-        const pending = await save(request, { ...fields, status: 'pending', reason: null });
-        const result = await deliver(pending, refusals);
+        const pending = await save(request, { ...fields, status: 'pending', reason: null, attempts });
+        const result = await deliver(pending, refusals, request.conversionWindowMs);
         if (!('refused' in result)) return result;
         refusals.push(result.refused);
+        attempts = result.attempts;
       }
-      return record(request, 'failed', refusals.join('; '));
+      return outcomeOf(await save(request, { status: 'failed', reason: refusals.join('; '), attempts }));
     },
   };
 }

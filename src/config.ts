@@ -66,6 +66,9 @@ const costTable = z
   });
 
 
+/** SHOP_URL when unset (and what templates link to when no shop URL is given to them). */
+export const DEFAULT_SHOP_URL = 'https://shop.example.com';
+
 const envSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   PORT: port.default(3000),
@@ -93,6 +96,12 @@ const envSchema = z.object({
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
   DISPATCH_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(8),
   PUBLIC_URL: z.url('expected the URL customers reach the API at, like https://crm.example.com').optional(),
+  // The shop's website, where links in messages lead (through <PUBLIC_URL>/r/<token>, which
+  // records the click): <SHOP_URL>/cart, <SHOP_URL>/products/<productId> and
+  // <SHOP_URL>/orders/<orderId>/review. The default is a placeholder: set it in production.
+  SHOP_URL: z
+    .url({ protocol: /^https?$/, message: 'expected the http(s) URL of the shop, like https://shop.example.com' })
+    .default(DEFAULT_SHOP_URL),
 
   SENDER_NAME: z.string().min(1).default('crm-journeys'),
   DEFAULT_TIMEZONE: timeZoneSchema.default('Asia/Seoul'),
@@ -156,6 +165,11 @@ const envSchema = z.object({
   BROWSE_ABANDONMENT_DELAY: duration.optional(),
   BROWSE_ABANDONMENT_WINDOW: duration.default(ms('3d')),
   BROWSE_ABANDONMENT_CHANNELS: channelList.default(['kakao', 'sms', 'email']),
+
+  // Korean law: every 2 years a customer is told which marketing consents they gave. The
+  // duration format has no years: 730d.
+  CONSENT_RECONFIRM_EVERY: duration.default(ms('730d')),
+  CONSENT_RECONFIRM_CHANNELS: channelList.default(['email', 'kakao', 'sms']),
 });
 
 export type Config = ReturnType<typeof loadConfig>;
@@ -241,8 +255,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
       frequencyCap: raw.FREQUENCY_CAP,
       costs: raw.CHANNEL_COSTS,
       costCurrency: raw.CHANNEL_COSTS_CURRENCY,
-      /** Unset outside production: a per-DATA_DIR secret (see src/secrets.ts). */
+      /** Unset outside production: a per-DATA_DIR secret (see src/secrets.ts). Also signs tracked links (src/messaging/links.ts). */
       unsubscribeSecret: raw.UNSUBSCRIBE_SECRET,
+      /** SHOP_URL without a trailing slash: the base of the shop links in templates. */
+      shopUrl: raw.SHOP_URL.replace(/\/+$/, ''),
     },
     temporal: {
       /** Unset: start the embedded dev server. */
@@ -288,6 +304,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
       browseAbandonment: raw.BROWSE_ABANDONMENT_DELAY
         ? { delayMs: raw.BROWSE_ABANDONMENT_DELAY, windowMs: raw.BROWSE_ABANDONMENT_WINDOW, channels: raw.BROWSE_ABANDONMENT_CHANNELS }
         : null,
+      consentReconfirmation: {
+        everyMs: raw.CONSENT_RECONFIRM_EVERY,
+        channels: raw.CONSENT_RECONFIRM_CHANNELS,
+      },
     },
   };
 }

@@ -1,8 +1,13 @@
 // Consent is a history: every grant and revocation is a ConsentChange row (channel, purpose,
 // night-time, source, time). The current consent is derived from it by the CurrentConsent
 // view (the latest change per channel and purpose; see the baseline migration).
-import type { Channel } from './config';
-import type { DbTx } from './db';
+//
+// Each recorded change is also an event, `consent_changed`, stored in the same transaction with
+// its journey deliveries (the consent re-confirmation journey: src/routing/routes.ts).
+import { storeEvents } from './api/events/service';
+import type { Channel, Config } from './config';
+import { sqlOverPrisma, type DbTx } from './db';
+import type { Prisma } from './generated/prisma/client';
 
 export type ConsentPurpose = 'marketing' | 'informational';
 export type ConsentSource = 'api' | 'unsubscribe' | 'import';
@@ -40,6 +45,8 @@ export async function currentConsents(db: DbTx, customerId: string): Promise<Cur
  * Records the changes that change something (a repeated grant is not a new grant).
  * Call inside a transaction that holds the customer's row, so two requests for one customer
  * do not both record the same change. Returns how many changes were recorded.
+ *
+ * Records no event: the API changes consents with `changeConsents`.
  */
 export async function recordConsentChanges(
   tx: DbTx,
@@ -48,7 +55,38 @@ export async function recordConsentChanges(
   source: ConsentSource,
   at: Date = new Date(),
 ): Promise<number> {
-  if (changes.length === 0) return 0;
+  return (await recordChanges(tx, customerId, changes, source, at)).length;
+}
+
+/**
+ * Records the changes that change something, as `recordConsentChanges` does, and for each one
+ * a `consent_changed` event (`{ channel, purpose, granted, nightTime }`) with its journey
+ * deliveries, in the same transaction: a consent change and the journeys it starts or ends are
+ * committed together or not at all. The event is not the customer's activity (it does not move
+ * the dormancy clock). Call inside a transaction that holds the customer's row.
+ */
+export async function changeConsents(
+  tx: Prisma.TransactionClient,
+  config: Config,
+  customerId: string,
+  changes: ConsentChangeInput[],
+  source: ConsentSource,
+  at: Date = new Date(),
+): Promise<number> {
+  const recorded = await recordChanges(tx, customerId, changes, source, at);
+  if (recorded.length === 0) return 0;
+  const events = recorded.map((change) => ({
+    type: 'consent_changed',
+    customerId,
+    occurredAt: change.at.toISOString(),
+    properties: { channel: change.channel, purpose: change.purpose, granted: change.granted, nightTime: change.nightTime },
+  }));
+  await storeEvents(sqlOverPrisma(tx), config, events, new Date(), { activity: false });
+  return recorded.length;
+}
+
+async function recordChanges(tx: DbTx, customerId: string, changes: ConsentChangeInput[], source: ConsentSource, at: Date) {
+  if (changes.length === 0) return [];
   const current = await currentConsents(tx, customerId);
   const rows = [];
   for (const change of changes) {
@@ -58,5 +96,5 @@ export async function recordConsentChanges(
     rows.push({ customerId, channel: change.channel, purpose: change.purpose, granted: change.granted, nightTime, source, at });
   }
   if (rows.length) await tx.consentChange.createMany({ data: rows });
-  return rows.length;
+  return rows;
 }

@@ -27,6 +27,28 @@ export function createPool(databaseUrl: string, options: { size?: number; connec
   return pool;
 }
 
+/**
+ * A connection inside a transaction, as code that speaks SQL directly needs it (`storeEvents`):
+ * a `pg` client satisfies it, and so does a Prisma interactive transaction through `sqlOverPrisma`.
+ */
+export interface SqlClient {
+  query<R extends object>(text: string, values?: unknown[]): Promise<{ rows: R[] }>;
+}
+
+/**
+ * SQL with `$1`… parameters on a Prisma interactive transaction, so that writes in SQL join
+ * what the transaction does through Prisma (one connection, one commit). Dates are passed as
+ * ISO-8601 strings (with their zone); a statement must not answer a `void` column.
+ */
+export function sqlOverPrisma(tx: Prisma.TransactionClient): SqlClient {
+  const param = (value: unknown): unknown => (value instanceof Date ? value.toISOString() : Array.isArray(value) ? value.map(param) : value);
+  return {
+    async query<R extends object>(text: string, values: unknown[] = []) {
+      return { rows: await tx.$queryRawUnsafe<R[]>(text, ...values.map(param)) };
+    },
+  };
+}
+
 /** A jsonb column read as a plain object (anything else reads as empty). */
 export function jsonObject(value: Prisma.JsonValue | null | undefined): Record<string, unknown> {
   return value && typeof value === 'object' && !Array.isArray(value) ? value : {};

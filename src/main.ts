@@ -111,6 +111,7 @@ async function main() {
       db,
       workflowBundle,
       messaging: messagingSettings(config),
+      journeys: config.journeys,
       providers: providersFromConfig(config, db),
     });
     const running = worker.run();

@@ -2,6 +2,7 @@
 // entry in src/routing/routes.ts.
 export { browseAbandonment } from './browse-abandonment';
 export { cartReminder } from './cart-reminder';
+export { consentReconfirmation } from './consent-reconfirmation';
 export { dormancy } from './dormancy';
 export { reviewRequest } from './review-request';
 export { signupNudge } from './signup-nudge';

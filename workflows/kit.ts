@@ -1,7 +1,10 @@
 // The journey authoring kit: what every journey shares, so that a journey file reads like
 // the marketing plan (wait, send, wait for a conversion) and nothing else.
 import {
+  ActivityFailure,
+  allHandlersFinished,
   condition,
+  continueAsNew,
   isCancellation,
   patched,
   proxyActivities,
@@ -11,7 +14,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { createActivities } from '../activities';
-import type { ConversionRequest } from '../activities/conversions';
+import type { Attribution, ConversionRequest } from '../activities/conversions';
 import type { MessagePurpose, SendOutcome, SendRequest } from '../activities/messages';
 import type { Channel } from '../src/config';
 import { customerIdKey, journeyEventSignal, journeyEventsSignal, journeyStageKey, stateQuery, type JourneyEvent, type JourneyState } from './definitions';
@@ -38,6 +41,17 @@ export function completedOrder(event: JourneyEvent): CompletedOrder {
 
 /** patched() id: journeys time their waits from the event's occurredAt. */
 export const WAITS_FROM_OCCURRED_AT = 'waits-from-occurred-at';
+/** patched() id: a held message is cancelled when the journey's exit event arrives during the hold. */
+export const HOLDS_RESPECT_EXITS = 'holds-respect-exits';
+/** patched() id: a send's final failure is recorded as a `failed` message; the journey ends with stage `failed`. */
+export const SEND_FAILURES_RECORDED = 'send-failures-recorded';
+/** patched() id: only what happens after a send converts, and orders go through the one attribution model. */
+export const CONVERSIONS_FOLLOW_SENDS = 'conversions-follow-sends';
+/** patched() id: journeys that hear many events continue as new before their history grows large. */
+export const BOUNDED_HISTORY = 'bounded-history';
+
+/** Continue as new past this many history events (Temporal's hard limit is 51,200). */
+export const DEFAULT_HISTORY_LIMIT = 2000;
 
 /**
  * When an event happened, never later than now — or, in runs that started before journeys
@@ -66,6 +80,21 @@ const sendActivities = proxyActivities<Pick<Activities, 'sendMessage'>>({
 
 type Addressing = 'idempotencyKey' | 'journey' | 'workflowId' | 'step' | 'customerId' | 'visitorId';
 
+export interface SendOptions {
+  /**
+   * The journey's exit, while the message is held for quiet hours: a reason once the exit event
+   * (order, review, signup, empty cart…) has arrived. The held message is then `cancelled` with
+   * that reason and never sent.
+   */
+  exitWhen?: () => string | undefined;
+}
+
+/** What the kit carries across continue-as-new for every journey. */
+export interface CarriedByKit {
+  messagesSent: number;
+  lastEventSeq: number;
+}
+
 export interface Journey {
   readonly state: JourneyState;
   readonly workflowId: string;
@@ -80,8 +109,20 @@ export interface Journey {
   waitUntil(done: () => boolean, deadline: number): Promise<boolean>;
   /** Stage `waiting-for-conversion` until `converted()` holds or the window ends; true if it converted. */
   waitForConversion(converted: () => boolean, windowMs: number): Promise<boolean>;
-  /** One guarded send, idempotent per journey run and step. */
-  send(step: string, message: Omit<SendRequest, Addressing>): Promise<SendOutcome>;
+  /**
+   * One guarded send, idempotent per journey run and step. Never throws for a failed send: a
+   * final failure comes back as a `failed` outcome (recorded on the message).
+   */
+  send(step: string, message: Omit<SendRequest, Addressing>, options?: SendOptions): Promise<SendOutcome>;
+  /** Ends the journey after a send that did not go out: `exited` when cancelled by an exit, else the status as stage. */
+  notSent(outcome: SendOutcome): string;
+  /** Whether something that happened at `occurredAt` came after the message was sent (and so may convert). */
+  after(sent: SendOutcome, occurredAt: string): boolean;
+  /**
+   * Credits an order under the one attribution model (last touch, clicks preferred, once across
+   * all journeys); true if it went to this message.
+   */
+  creditOrder(order: CompletedOrder, sent: SendOutcome): Promise<boolean>;
   /** Records that a step sent nothing, and why (a `suppressed` message: never silently dropped). */
   skip(step: string, reason: string, purpose?: MessagePurpose): Promise<SendOutcome>;
   /** Records a conversion, once per run and step however often it is called. */
@@ -114,6 +155,14 @@ export interface JourneyOptions {
   onEvent: (event: JourneyEvent) => void;
   /** State carried over from the previous run (continue-as-new). */
   carriedState?: Pick<JourneyState, 'messagesSent'> & { lastEventSeq?: number };
+  /**
+   * Makes the journey continue as new when its history grows past `historyLimit` (or Temporal
+   * suggests it) while it waits: returns the next run's input from the journey's state, the
+   * kit's carried counters and the worker's current settings for the journey (null: keep yours).
+   * The journey must resume from that input where it left off.
+   */
+  continueAsNew?: (carried: CarriedByKit, settings: unknown) => unknown;
+  historyLimit?: number;
 }
 
 /** Starts a journey: registers the `state` query and the event signal handler. */
@@ -152,6 +201,27 @@ export function startJourney(options: JourneyOptions): Journey {
 
   const info = workflowInfo();
   const key = (step: string) => `${info.workflowId}/${info.firstExecutionRunId}/${step}`;
+
+  // Asked once, at the start: the answer (and its marker) must not depend on when a wait ends.
+  const bounded = options.continueAsNew !== undefined && patched(BOUNDED_HISTORY);
+  const historyLimit = options.historyLimit ?? DEFAULT_HISTORY_LIMIT;
+  const historyFull = () => {
+    if (!bounded) return false;
+    const now = workflowInfo();
+    return now.continueAsNewSuggested || now.historyLength > historyLimit;
+  };
+  /**
+   * Continues as new from the journey's state (see JourneyOptions.continueAsNew). Returns
+   * (without continuing) only if `awaited()` came true meanwhile: an event that arrived while
+   * the settings were read is acted on here, not lost between runs.
+   */
+  const continueAsNewUnless = async (awaited: () => boolean): Promise<void> => {
+    // Let signal handlers finish so no event is lost between runs.
+    await condition(allHandlersFinished);
+    const settings = await journeyActivities.journeySettings({ journey: options.journey });
+    if (awaited()) return;
+    await continueAsNew<(input: unknown) => Promise<string>>(options.continueAsNew!({ messagesSent: state.messagesSent, lastEventSeq }, settings));
+  };
   const addressing = (step: string) => ({
     idempotencyKey: key(step),
     journey: options.journey,
@@ -169,10 +239,47 @@ export function startJourney(options: JourneyOptions): Journey {
     }
   };
 
+  const finish = (outcome: string, finalStage = 'done') => {
+    state.outcome = outcome;
+    stage(finalStage);
+    return outcome;
+  };
+
   const waitUntil = async (done: () => boolean, deadline: number) => {
     const remaining = deadline - Date.now();
     if (remaining <= 0) return done();
-    return condition(done, remaining);
+    if (!bounded) return condition(done, remaining);
+    // A long wait full of events that change nothing: continue as new, then wait on from there.
+    await condition(() => done() || historyFull(), remaining);
+    if (!done() && historyFull()) await continueAsNewUnless(done);
+    return done();
+  };
+
+  const sendOnce = async (request: SendRequest): Promise<SendOutcome> => {
+    try {
+      return await sendActivities.sendMessage(request);
+    } catch (error) {
+      // The one place a send's final failure becomes an outcome, for every journey.
+      if (isCancellation(error) || !(error instanceof ActivityFailure) || !patched(SEND_FAILURES_RECORDED)) throw error;
+      const reason = `send failed: ${error.cause?.message ?? error.message}`;
+      return journeyActivities.recordFailedMessage({ ...addressing(request.step), purpose: request.purpose, reason });
+    }
+  };
+
+  const holdRespectingExit = async (until: number, exitWhen: SendOptions['exitWhen']): Promise<string | undefined> => {
+    if (!exitWhen || !patched(HOLDS_RESPECT_EXITS)) {
+      await sleep(Math.max(until - Date.now(), 1));
+      return undefined;
+    }
+    for (;;) {
+      await condition(() => exitWhen() !== undefined || historyFull(), Math.max(until - Date.now(), 1));
+      const exit = exitWhen();
+      if (exit !== undefined) return exit;
+      // Continuing as new while held: the next run sends the step again, finds the message
+      // held under the same key, and holds on.
+      if (historyFull()) await continueAsNewUnless(() => exitWhen() !== undefined);
+      if (Date.now() >= until) return undefined;
+    }
   };
 
   const recordConversion: Journey['recordConversion'] = async (conversion, step = 'conversion') => {
@@ -195,31 +302,38 @@ export function startJourney(options: JourneyOptions): Journey {
     waitsFrom: (event = trigger) => occurredAtOrNow(event),
     lastEventSeq: () => lastEventSeq,
     waitUntil,
-    finish(outcome, finalStage = 'done') {
-      state.outcome = outcome;
-      stage(finalStage);
-      return outcome;
-    },
+    finish,
     async waitForConversion(converted, windowMs) {
       const windowEnd = Date.now() + windowMs;
       stage('waiting-for-conversion', windowEnd);
       return waitUntil(converted, windowEnd);
     },
-    async send(step, message) {
+    async send(step, message, sendOptions = {}) {
       const request = { ...message, data: { event: trigger, ...message.data }, ...addressing(step) };
-      let outcome = await sendActivities.sendMessage(request);
-      // Quiet hours: hold with a durable timer (not a sleeping activity), then send again;
-      // the activity re-checks consent and the rules when the time comes.
+      let outcome = await sendOnce(request);
+      // Quiet hours: hold with a durable timer (not a sleeping activity), listening for the
+      // journey's exit, then send again; the activity re-checks consent and the rules then.
       while (outcome.status === 'held' && outcome.heldUntil) {
         const resumeStage = state.stage;
         const until = Date.parse(outcome.heldUntil);
         stage('held', until);
-        await sleep(Math.max(until - Date.now(), 1));
+        const exit = await holdRespectingExit(until, sendOptions.exitWhen);
         stage(resumeStage);
-        outcome = await sendActivities.sendMessage(request);
+        outcome = exit === undefined ? await sendOnce(request) : await journeyActivities.cancelHeldMessage({ idempotencyKey: request.idempotencyKey, reason: `exited: ${exit}` });
       }
       if (outcome.status === 'sent') state.messagesSent += 1;
       return outcome;
+    },
+    notSent(outcome) {
+      if (outcome.status === 'cancelled') return finish(outcome.reason ?? 'exited', 'exited');
+      return finish(`${outcome.status}: ${outcome.reason ?? 'no reason given'}`, outcome.status);
+    },
+    after(sent, occurredAt) {
+      return sent.sentAt ? Date.parse(occurredAt) >= Date.parse(sent.sentAt) : true;
+    },
+    async creditOrder(order, sent) {
+      const credited: Attribution | null = await journeyActivities.attributeOrder({ orderId: order.orderId });
+      return credited !== null && credited.messageId === sent.messageId;
     },
     async skip(step, reason, purpose = 'marketing') {
       return journeyActivities.recordSkippedMessage({ ...addressing(step), purpose, reason });

@@ -1,8 +1,11 @@
 // Review request (recommendation stage): REVIEW_REQUEST_DELAY after delivery, ask for a
-// review, remind once after REVIEW_REMINDER_DELAY; a submitted review ends the asking, is the
-// conversion, and earns a referral invite.
+// review, remind once after REVIEW_REMINDER_DELAY; a submitted review ends the asking (also
+// while a request is held for quiet hours), earns a referral invite, and is the conversion if
+// it came after the request was sent.
+import { patched } from '@temporalio/workflow';
+import type { SendOutcome } from '../activities/messages';
 import type { Channel } from '../src/config';
-import { runJourney } from './kit';
+import { CONVERSIONS_FOLLOW_SENDS, runJourney } from './kit';
 
 export interface ReviewRequestInput {
   customerId: string;
@@ -17,6 +20,7 @@ export interface ReviewRequestInput {
 
 export async function reviewRequest({ customerId, orderId, settings }: ReviewRequestInput): Promise<string> {
   let review: { occurredAt: string } | undefined;
+  const followsSends = patched(CONVERSIONS_FOLLOW_SENDS);
 
   return runJourney(
     {
@@ -29,28 +33,32 @@ export async function reviewRequest({ customerId, orderId, settings }: ReviewReq
     async (journey) => {
       const reviewed = () => review !== undefined;
       const ask = (step: 'review-request' | 'review-reminder') =>
-        journey.send(step, { template: step, purpose: 'marketing', channels: settings.channels, data: { orderId } });
+        journey.send(step, { template: step, purpose: 'marketing', channels: settings.channels, data: { orderId } }, { exitWhen: () => (review ? 'reviewed' : undefined) });
 
       let deadline = journey.waitsFrom() + settings.delayMs;
       journey.stage('waiting', deadline);
-      let requestId: string | undefined;
+      let request: SendOutcome | undefined;
       if (!(await journey.waitUntil(reviewed, deadline))) {
-        const request = await ask('review-request');
-        requestId = request.messageId;
-        if (request.status !== 'sent') return journey.finish(`${request.status}: ${request.reason ?? 'no reason given'}`, request.status);
+        request = await ask('review-request');
+        // A review during the hold cancels the request: straight on to the invite.
+        if (request.status !== 'sent' && !(request.status === 'cancelled' && reviewed())) return journey.notSent(request);
 
-        deadline = Date.now() + settings.reminderDelayMs;
-        journey.stage('waiting-for-review', deadline);
-        if (!(await journey.waitUntil(reviewed, deadline))) {
-          await ask('review-reminder');
-          // After the one reminder, the review still counts for as long again.
+        if (!followsSends || !reviewed()) {
           deadline = Date.now() + settings.reminderDelayMs;
           journey.stage('waiting-for-review', deadline);
-          if (!(await journey.waitUntil(reviewed, deadline))) return journey.finish('no review');
+          if (!(await journey.waitUntil(reviewed, deadline))) {
+            await ask('review-reminder');
+            // After the one reminder, the review still counts for as long again.
+            deadline = Date.now() + settings.reminderDelayMs;
+            journey.stage('waiting-for-review', deadline);
+            if (!(await journey.waitUntil(reviewed, deadline))) return journey.finish('no review');
+          }
         }
       }
 
-      await journey.recordConversion({ orderId, messageId: requestId, revenue: 0, occurredAt: review!.occurredAt });
+      // The conversion: a review after the request went out (not one the request never preceded).
+      const converts = !followsSends || (request?.status === 'sent' && journey.after(request, review!.occurredAt));
+      if (converts) await journey.recordConversion({ messageId: request?.messageId, revenue: 0, occurredAt: review!.occurredAt });
       journey.stage('inviting');
       await journey.send('referral-invite', {
         template: 'referral-invite',
@@ -58,7 +66,7 @@ export async function reviewRequest({ customerId, orderId, settings }: ReviewReq
         channels: settings.channels,
         data: { offer: settings.referralOffer },
       });
-      return journey.finish('reviewed', 'reviewed');
+      return journey.finish(converts ? 'reviewed' : 'reviewed before the request', 'reviewed');
     },
   );
 }

@@ -1,9 +1,9 @@
 // Upsell / cross-sell (purchase stage): UPSELL_DELAY after an order, recommend what other
-// customers bought together with it; an order containing a recommended product within
-// UPSELL_WINDOW is the conversion.
-import { sleep } from '@temporalio/workflow';
+// customers bought together with it; an order within UPSELL_WINDOW that the attribution model
+// credits to the recommendation is the conversion.
+import { patched, sleep } from '@temporalio/workflow';
 import type { Channel } from '../src/config';
-import { journeyActivities, runJourney } from './kit';
+import { CONVERSIONS_FOLLOW_SENDS, journeyActivities, runJourney } from './kit';
 
 export interface UpsellInput {
   customerId: string;
@@ -17,6 +17,7 @@ export interface UpsellInput {
 }
 
 export async function upsell({ customerId, orderId, settings }: UpsellInput): Promise<string> {
+  const followsSends = patched(CONVERSIONS_FOLLOW_SENDS);
   // Later orders are looked up in the database at the end of the window (they belong to other
   // journeys' subjects), so this journey needs no events after its start.
   return runJourney({ journey: 'upsell', customerId, onEvent: () => undefined }, async (journey) => {
@@ -32,17 +33,29 @@ export async function upsell({ customerId, orderId, settings }: UpsellInput): Pr
     }
 
     journey.stage('sending');
-    const sent = await journey.send('recommendation', { template: 'upsell', purpose: 'marketing', channels: settings.channels, data: { products } });
-    if (sent.status !== 'sent') return journey.finish(`${sent.status}: ${sent.reason ?? 'no reason given'}`, sent.status);
+    const sent = await journey.send('recommendation', {
+      template: 'upsell',
+      purpose: 'marketing',
+      channels: settings.channels,
+      data: { products },
+      conversionWindowMs: settings.windowMs,
+    });
+    if (sent.status !== 'sent') return journey.notSent(sent);
 
-    const windowStart = new Date(Date.now()).toISOString();
+    const windowStart = sent.sentAt ?? new Date(Date.now()).toISOString();
     await journey.waitForConversion(() => false, settings.windowMs);
     journey.stage('checking-conversion');
+    const windowEnd = new Date(Date.now()).toISOString();
+    if (followsSends) {
+      // Every order in the window is attributed (last touch, once across journeys); converted if one went to this message.
+      const credited = await journeyActivities.attributeOrdersBetween({ customerId, after: windowStart, before: windowEnd, messageId: sent.messageId });
+      return credited.length ? journey.finish('converted', 'converted') : journey.finish('not converted');
+    }
     const order = await journeyActivities.findOrderWithProducts({
       customerId,
       productIds: products.map((p) => p.productId),
       after: windowStart,
-      before: new Date(Date.now()).toISOString(),
+      before: windowEnd,
     });
     if (!order) return journey.finish('not converted');
     await journey.recordOrderConversion(order, sent.messageId);

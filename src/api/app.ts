@@ -10,6 +10,7 @@ import { errorHandler, notFound } from './errors';
 import { eventsRouter } from './events/router';
 import { healthRouter } from './health/router';
 import { onsiteRouter } from './onsite/router';
+import { redirectRouter } from './redirect/router';
 import { templatesRouter } from './templates/router';
 import { unsubscribeRouter } from './unsubscribe/router';
 
@@ -21,7 +22,7 @@ export interface AppDeps {
   client: Client;
   config: Config;
   apiKeys: readonly string[];
-  /** Verifies the opt-out links in marketing messages. */
+  /** Verifies the opt-out links in marketing messages, and the tracked links (/r/:token). */
   unsubscribeSecret: string;
 }
 
@@ -31,6 +32,7 @@ export function createApp(deps: AppDeps): express.Express {
   app.set('query parser', 'simple');
   app.use(healthRouter(deps));
   app.use(unsubscribeRouter(deps));
+  app.use(redirectRouter(deps));
   app.use('/v1', requireApiKey(deps.apiKeys));
   app.use(express.json({ limit: '5mb' }));
   app.use(eventsRouter(deps));

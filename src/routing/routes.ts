@@ -4,6 +4,7 @@ import type { Config } from '../config';
 import type { JourneyEvent } from '../../workflows/definitions';
 import type { BrowseAbandonmentInput } from '../../workflows/browse-abandonment';
 import type { CartReminderInput } from '../../workflows/cart-reminder';
+import type { ConsentReconfirmationInput } from '../../workflows/consent-reconfirmation';
 import type { DormancyInput } from '../../workflows/dormancy';
 import type { ReviewRequestInput } from '../../workflows/review-request';
 import type { SignupNudgeInput } from '../../workflows/signup-nudge';
@@ -116,6 +117,23 @@ export const journeyRoutes: readonly JourneyRoute[] = [
     enabled: (config) => config.journeys.browseAbandonment !== null,
     startArgs: (event, config): [BrowseAbandonmentInput] => [{ customerId: event.customerId!, settings: { ...config.journeys.browseAbandonment! } }],
     horizonMs: ({ journeys: { browseAbandonment } }) => (browseAbandonment ? browseAbandonment.delayMs + browseAbandonment.windowMs : 0),
+  },
+  {
+    // consent_changed is recorded with every consent change (src/consent.ts); only marketing
+    // consents concern this journey. A grant starts it or wakes the one running; so does a
+    // revocation, and the journey, which reads the consents that stand, ends at once if none
+    // is left.
+    journey: 'consent-reconfirmation',
+    workflowType: 'consentReconfirmation',
+    startOn: ['consent_changed'],
+    signalOn: [],
+    subject: (event) => (event.properties.purpose === 'marketing' ? event.customerId : undefined),
+    customerId: (event) => event.customerId,
+    startArgs: (event, config): [ConsentReconfirmationInput] => [
+      { customerId: event.customerId!, settings: { ...config.journeys.consentReconfirmation } },
+    ],
+    // A consent is re-confirmed a period after it was given: its change matters that long.
+    horizonMs: ({ journeys: { consentReconfirmation } }) => consentReconfirmation.everyMs,
   },
 ];
 

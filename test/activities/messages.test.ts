@@ -2,9 +2,9 @@
 // messaging layer, with the clock set by the test.
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createMessageActivities, type MessagingSettings, type SendOutcome, type SendRequest } from '../../activities/messages';
+import { createMessageActivities, providerKeyFor, type ChannelAttempt, type MessagingSettings, type SendOutcome, type SendRequest, type SkipRequest } from '../../activities/messages';
 import { OutboxProvider } from '../../src/channels/outbox';
-import { PermanentProviderError, type ChannelProvider, type ChannelProviders, type OutgoingMessage } from '../../src/channels/provider';
+import { PermanentProviderError, type ChannelProvider, type ChannelProviders, type OutgoingMessage, type ProviderReceipt } from '../../src/channels/provider';
 import type { Channel } from '../../src/config';
 import { recordConsentChanges } from '../../src/consent';
 import { createDb, type Db } from '../../src/db';
@@ -133,7 +133,9 @@ describe('the guarded send', () => {
     expect(await run(send, request('reminder'))).toMatchObject({ status: 'sent', channel: 'kakao' });
     const message = await db.message.findUniqueOrThrow({ where: { idempotencyKey: request('reminder').idempotencyKey } });
     expect(message).toMatchObject({ status: 'sent', heldUntil: new Date('2026-11-23T23:00:00Z'), sentAt: new Date('2026-11-23T23:00:00Z') });
-    expect(await db.outboxEntry.count({ where: { idempotencyKey: message.idempotencyKey } })).toBe(1);
+    // Handed to the provider once, under the channel's own key.
+    const entries = await db.outboxEntry.findMany({ where: { idempotencyKey: { startsWith: `${message.idempotencyKey}/` } } });
+    expect(entries.map((e) => e.idempotencyKey)).toEqual([providerKeyFor(message.idempotencyKey, 'kakao')]);
   });
 
   it('uses a channel’s own window where one is configured', async () => {
@@ -224,6 +226,66 @@ describe('the guarded send', () => {
     await customer({}, [['kakao', 'marketing']]);
     const refusing: ChannelProvider = { name: 'kakao-api', send: () => Promise.reject(new PermanentProviderError('blocked number')) };
     expect(await run(sender({ kakao: refusing }), request('reminder'))).toMatchObject({ status: 'failed', reason: 'kakao: kakao-api refused: blocked number' });
+    const message = await db.message.findUniqueOrThrow({ where: { idempotencyKey: request('reminder').idempotencyKey } });
+    expect(message.attempts).toEqual([
+      { channel: 'kakao', providerKey: providerKeyFor(request('reminder').idempotencyKey, 'kakao'), outcome: 'refused', reason: 'kakao: kakao-api refused: blocked number', at: clock.toISOString() },
+    ]);
+  });
+
+  it('gives each channel of a fallback its own provider key, so a provider that drops repeated keys still delivers the fallback; the row lists both attempts', async () => {
+    await customer();
+    const key = request('reminder').idempotencyKey;
+    // One gateway for KakaoTalk and SMS that, like real ones, answers a key it has seen
+    // before without sending anything.
+    const seen = new Set<string>();
+    const calls: OutgoingMessage[] = [];
+    const delivered: OutgoingMessage[] = [];
+    const gateway: ChannelProvider = {
+      name: 'gateway',
+      send(message): Promise<ProviderReceipt> {
+        calls.push(message);
+        if (seen.has(message.idempotencyKey)) return Promise.resolve({ provider: 'gateway', providerMessageId: 'dropped-as-repeat' });
+        seen.add(message.idempotencyKey);
+        if (message.channel === 'kakao') return Promise.reject(new PermanentProviderError('unknown template code'));
+        delivered.push(message);
+        return Promise.resolve({ provider: 'gateway', providerMessageId: `gw-${delivered.length}` });
+      },
+    };
+    const outcome = await run(sender({ kakao: gateway, sms: gateway }), request('reminder'));
+    expect(outcome).toMatchObject({ status: 'sent', channel: 'sms', reason: 'fell back: kakao: gateway refused: unknown template code' });
+
+    expect(calls.map((c) => [c.channel, c.idempotencyKey])).toEqual([
+      ['kakao', `${key}/kakao`],
+      ['sms', `${key}/sms`],
+    ]);
+    expect(delivered.map((m) => m.channel)).toEqual(['sms']);
+    const message = await db.message.findUniqueOrThrow({ where: { idempotencyKey: key } });
+    expect(message).toMatchObject({ status: 'sent', channel: 'sms', provider: 'gateway', providerMessageId: 'gw-1' });
+    expect(message.attempts).toEqual([
+      { channel: 'kakao', providerKey: `${key}/kakao`, outcome: 'refused', reason: 'kakao: gateway refused: unknown template code', at: clock.toISOString() },
+      { channel: 'sms', providerKey: `${key}/sms`, outcome: 'sent', reason: null, at: clock.toISOString() },
+    ] satisfies ChannelAttempt[]);
+  });
+
+  it('keeps a channel refused before a quiet-hours hold in attempts, and lists every later try when the message comes due', async () => {
+    await customer({}, [['sms', 'marketing', true], ['email', 'marketing']]);
+    const key = request('reminder').idempotencyKey;
+    const refusing: ChannelProvider = { name: 'sms-api', send: () => Promise.reject(new PermanentProviderError('blocked number')) };
+    const send = sender({ sms: refusing });
+    const refusal = 'sms: sms-api refused: blocked number';
+    clock = new Date('2026-11-23T13:30:00Z'); // 22:30 in Seoul: SMS (night-time consent) is tried, email waits until 07:00
+    expect(await run(send, request('reminder', { channels: ['sms', 'email'] }))).toMatchObject({ status: 'held', channel: 'email', heldUntil: '2026-11-23T22:00:00.000Z' });
+    expect((await db.message.findUniqueOrThrow({ where: { idempotencyKey: key } })).attempts).toEqual([
+      { channel: 'sms', providerKey: `${key}/sms`, outcome: 'refused', reason: refusal, at: '2026-11-23T13:30:00.000Z' },
+    ]);
+
+    clock = new Date('2026-11-23T22:00:00Z');
+    expect(await run(send, request('reminder', { channels: ['sms', 'email'] }))).toMatchObject({ status: 'sent', channel: 'email' });
+    expect((await db.message.findUniqueOrThrow({ where: { idempotencyKey: key } })).attempts).toEqual([
+      { channel: 'sms', providerKey: `${key}/sms`, outcome: 'refused', reason: refusal, at: '2026-11-23T13:30:00.000Z' },
+      { channel: 'sms', providerKey: `${key}/sms`, outcome: 'refused', reason: refusal, at: '2026-11-23T22:00:00.000Z' },
+      { channel: 'email', providerKey: `${key}/email`, outcome: 'sent', reason: null, at: '2026-11-23T22:00:00.000Z' },
+    ]);
   });
 
   it('delivers once when the activity fails after the provider accepted the message', async () => {
@@ -249,7 +311,11 @@ describe('the guarded send', () => {
     expect(await run(send, request('reminder', { channels: ['email'] }), 3)).toMatchObject({ status: 'sent' });
     expect(calls).toHaveLength(2);
     expect(calls[0].content).toBe(calls[1].content);
-    expect(await db.outboxEntry.count({ where: { idempotencyKey: request('reminder').idempotencyKey } })).toBe(1);
+    // The retry reused the first call's key (the channel's own), so the provider delivered once.
+    const key = providerKeyFor(request('reminder').idempotencyKey, 'email');
+    expect(calls.map((c) => c.idempotencyKey)).toEqual([key, key]);
+    const entries = await db.outboxEntry.findMany({ where: { idempotencyKey: { startsWith: `${request('reminder').idempotencyKey}/` } } });
+    expect(entries.map((e) => e.idempotencyKey)).toEqual([key]);
   });
 
   it('records a failure, without retrying, when the journey’s data does not fit the template', async () => {
@@ -267,5 +333,93 @@ describe('the guarded send', () => {
       status: 'failed',
       reason: 'email: smtp refused: connection refused',
     });
+  });
+  it('sets convertsUntil to sentAt + conversionWindowMs, counted from when a held message is actually sent; without a window it stays null', async () => {
+    await customer({}, [['email', 'marketing']]);
+    const week = 7 * 86_400_000;
+    const send = sender();
+    clock = new Date('2026-11-23T13:30:00Z'); // 22:30 in Seoul: email holds until 07:00
+    const held = await run(send, request('held', { channels: ['email'], conversionWindowMs: week }));
+    expect(held).toMatchObject({ status: 'held', sentAt: null });
+    expect(await db.message.findUniqueOrThrow({ where: { idempotencyKey: request('held').idempotencyKey } })).toMatchObject({ convertsUntil: null });
+
+    clock = new Date('2026-11-23T22:00:00Z');
+    const sent = await run(send, request('held', { channels: ['email'], conversionWindowMs: week }));
+    expect(sent).toMatchObject({ status: 'sent', sentAt: '2026-11-23T22:00:00.000Z' });
+    expect(await db.message.findUniqueOrThrow({ where: { idempotencyKey: request('held').idempotencyKey } })).toMatchObject({
+      sentAt: new Date('2026-11-23T22:00:00Z'),
+      convertsUntil: new Date(Date.parse('2026-11-23T22:00:00Z') + week),
+    });
+
+    clock = new Date('2026-11-24T03:00:00Z');
+    expect(await run(send, request('no-window', { channels: ['email'] }))).toMatchObject({ status: 'sent', sentAt: clock.toISOString() });
+    expect(await db.message.findUniqueOrThrow({ where: { idempotencyKey: request('no-window').idempotencyKey } })).toMatchObject({ sentAt: clock, convertsUntil: null });
+  });
+});
+
+describe('cancelHeldMessage', () => {
+  it('cancels a held message with the reason and clears heldUntil, so a later send does not deliver it', async () => {
+    await customer({}, [['sms', 'marketing']]);
+    const built = activities();
+    clock = new Date('2026-11-23T13:30:00Z'); // 22:30 in Seoul
+    expect(await run((r) => built.sendMessage(r), request('reminder', { channels: ['sms'] }))).toMatchObject({ status: 'held' });
+
+    const key = request('reminder').idempotencyKey;
+    expect(await built.cancelHeldMessage({ idempotencyKey: key, reason: 'exited: order placed' })).toMatchObject({
+      status: 'cancelled',
+      reason: 'exited: order placed',
+      heldUntil: null,
+    });
+    expect(await db.message.findUniqueOrThrow({ where: { idempotencyKey: key } })).toMatchObject({ status: 'cancelled', reason: 'exited: order placed', heldUntil: null, sentAt: null });
+
+    clock = new Date('2026-11-23T23:00:00Z'); // when it was due
+    expect(await run((r) => built.sendMessage(r), request('reminder', { channels: ['sms'] }))).toMatchObject({ status: 'cancelled', reason: 'exited: order placed' });
+    expect(await db.outboxEntry.count({ where: { idempotencyKey: { startsWith: `${key}/` } } })).toBe(0);
+  });
+
+  it('returns a sent message unchanged', async () => {
+    await customer({}, [['email', 'marketing']]);
+    const built = activities();
+    const sent = await run((r) => built.sendMessage(r), request('reminder', { channels: ['email'] }));
+    expect(sent.status).toBe('sent');
+    const key = request('reminder').idempotencyKey;
+    const before = await db.message.findUniqueOrThrow({ where: { idempotencyKey: key } });
+    expect(await built.cancelHeldMessage({ idempotencyKey: key, reason: 'exited: order placed' })).toEqual(sent);
+    expect(await db.message.findUniqueOrThrow({ where: { idempotencyKey: key } })).toEqual(before);
+  });
+});
+
+describe('recordFailedMessage', () => {
+  const failure = (step: string, reason: string): SkipRequest => {
+    const { idempotencyKey, customerId: id, journey, workflowId, purpose } = request(step);
+    return { idempotencyKey, customerId: id, journey, workflowId, step, purpose, reason };
+  };
+
+  it('turns a pending message failed with the reason, which releases its frequency-cap reservation', async () => {
+    await customer({}, [['email', 'marketing']]);
+    const capOfOne = { ...settings, frequencyCap: { count: 1, windowMs: 7 * 86_400_000 } };
+    const down: ChannelProvider = { name: 'smtp', send: () => Promise.reject(new Error('connection reset')) };
+    const failing = createMessageActivities({ db, providers: { default: new OutboxProvider(db), email: down }, messaging: capOfOne, clock: () => clock });
+    const working = createMessageActivities({ db, providers: { default: new OutboxProvider(db) }, messaging: capOfOne, clock: () => clock });
+
+    // Attempt 1 of 5 throws (Temporal would retry): the message stays pending, holding the cap's one place.
+    await expect(run((r) => failing.sendMessage(r), request('first', { channels: ['email'] }))).rejects.toThrow('connection reset');
+    expect(await db.message.findUniqueOrThrow({ where: { idempotencyKey: request('first').idempotencyKey } })).toMatchObject({ status: 'pending' });
+    expect(await run((r) => working.sendMessage(r), request('blocked', { channels: ['email'] }))).toMatchObject({ status: 'suppressed' });
+
+    const reason = 'send failed: activity StartToClose timeout';
+    expect(await working.recordFailedMessage(failure('first', reason))).toMatchObject({ status: 'failed', reason });
+    expect(await db.message.findUniqueOrThrow({ where: { idempotencyKey: request('first').idempotencyKey } })).toMatchObject({ status: 'failed', reason, sentAt: null });
+    expect(await run((r) => working.sendMessage(r), request('second', { channels: ['email'] }))).toMatchObject({ status: 'sent' });
+  });
+
+  it('does not overwrite a sent message', async () => {
+    await customer({}, [['email', 'marketing']]);
+    const built = activities();
+    const sent = await run((r) => built.sendMessage(r), request('reminder', { channels: ['email'] }));
+    expect(sent.status).toBe('sent');
+    const before = await db.message.findUniqueOrThrow({ where: { idempotencyKey: request('reminder').idempotencyKey } });
+    expect(await built.recordFailedMessage(failure('reminder', 'send failed: late timeout'))).toEqual(sent);
+    expect(await db.message.findUniqueOrThrow({ where: { idempotencyKey: request('reminder').idempotencyKey } })).toEqual(before);
   });
 });

@@ -2,16 +2,18 @@
 // profile attributes as jsonb, and a send log no customer deletion can erase.
 import { describe, expect, it } from 'vitest';
 import { getCustomer, upsertCustomer } from '../../src/api/customers/service';
+import { loadConfig } from '../../src/config';
 import { currentConsents, recordConsentChanges } from '../../src/consent';
 import { useTestDatabase } from '../helpers/use-database';
 
 const database = useTestDatabase('customers');
+const config = loadConfig({});
 
 describe('consent history', () => {
   it('keeps every grant and revocation with its source and time; the current consent is the latest change', async () => {
-    await upsertCustomer(database.db, 'c-consent', { consents: [{ channel: 'sms', purpose: 'marketing', granted: true, nightTime: true }, { channel: 'email', purpose: 'marketing', granted: true }] });
+    await upsertCustomer(database.db, config, 'c-consent', { consents: [{ channel: 'sms', purpose: 'marketing', granted: true, nightTime: true }, { channel: 'email', purpose: 'marketing', granted: true }] });
     // The same grant again changes nothing, so it is not a new grant.
-    await upsertCustomer(database.db, 'c-consent', { consents: [{ channel: 'sms', purpose: 'marketing', granted: true }] });
+    await upsertCustomer(database.db, config, 'c-consent', { consents: [{ channel: 'sms', purpose: 'marketing', granted: true }] });
     const revokedAt = new Date(Date.now() + 1000);
     await recordConsentChanges(database.db, 'c-consent', [{ channel: 'sms', purpose: 'marketing', granted: false }], 'unsubscribe', revokedAt);
 
@@ -38,8 +40,8 @@ describe('consent history', () => {
 
 describe('profiles', () => {
   it('stores attributes as jsonb that SQL can filter on', async () => {
-    await upsertCustomer(database.db, 'c-seoul', { attributes: { city: 'Seoul', interests: ['shoes'] } });
-    await upsertCustomer(database.db, 'c-busan', { attributes: { city: 'Busan' } });
+    await upsertCustomer(database.db, config, 'c-seoul', { attributes: { city: 'Seoul', interests: ['shoes'] } });
+    await upsertCustomer(database.db, config, 'c-busan', { attributes: { city: 'Busan' } });
     const rows = await database.db.$queryRaw<{ id: string }[]>`SELECT id FROM "Customer" WHERE attributes @> ${JSON.stringify({ city: 'Seoul' })}::jsonb`;
     expect(rows).toEqual([{ id: 'c-seoul' }]);
     expect((await getCustomer(database.db, 'c-seoul')).attributes).toEqual({ city: 'Seoul', interests: ['shoes'] });

@@ -35,6 +35,17 @@ function migrationsCopy(extra: Record<string, string> = {}): string {
   return dir;
 }
 
+/** A copy of the project's migrations that come before `name` (and `name` itself when `including`). */
+function migrationsUpTo(name: string, { including }: { including: boolean }): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'crm-journeys-migrations-'));
+  tempDirs.push(dir);
+  for (const migration of localMigrations()) {
+    if (migration.name > name || (migration.name === name && !including)) continue;
+    fs.cpSync(path.join(MIGRATIONS_DIR, migration.name), path.join(dir, migration.name), { recursive: true });
+  }
+  return dir;
+}
+
 afterAll(async () => {
   for (const database of created) await database.drop();
   for (const dir of tempDirs) fs.rmSync(dir, { recursive: true, force: true });
@@ -148,5 +159,64 @@ describe('migrateDatabase', () => {
       `INSERT INTO "_prisma_migrations" (id, checksum, migration_name, logs, started_at) VALUES ('x', 'abc', '29991231000000_half_done', 'ERROR: boom', now())`,
     );
     await expect(migrateDatabase(url)).rejects.toThrow(/^migration 29991231000000_half_done failed earlier and is not marked resolved:\nERROR: boom\n.*prisma migrate resolve/);
+  });
+});
+
+describe('the attribution migration (*_journeys_that_are_right)', () => {
+  it('keeps, of an order several journeys credited under the earlier schema, the conversion whose message was sent last; un-links goal conversions from their orders; makes orderId unique', async () => {
+    const target = localMigrations().find((m) => m.name.endsWith('_journeys_that_are_right'))!.name;
+    const url = await emptyDatabase();
+    const before = await migrateDatabase(url, { migrationsDir: migrationsUpTo(target, { including: false }) });
+    expect(before.applied).toEqual(localMigrations().filter((m) => m.name < target).map((m) => m.name));
+
+    // What earlier versions could store: one conversion per journey and order.
+    await query(url, `INSERT INTO "Customer" (id, "updatedAt") VALUES ('c-1', now())`);
+    await query(
+      url,
+      `INSERT INTO "Order" (id, "customerId", total, currency, "occurredAt") VALUES
+         ('o-1', 'c-1', 100.5, 'KRW', '2026-11-01T12:00:00Z'),
+         ('o-2', 'c-1', 7.25, 'USD', '2026-11-02T12:00:00Z'),
+         ('o-3', 'c-1', 3, 'KRW', '2026-11-03T12:00:00Z')`,
+    );
+    await query(
+      url,
+      `INSERT INTO "Message" (id, "idempotencyKey", "customerId", journey, "workflowId", step, purpose, content, status, "costCurrency", "sentAt", "updatedAt") VALUES
+         ('m-review', 'k-review', 'c-1', 'review-request', 'wf-review', 'request', 'informational', '', 'sent', 'KRW', '2026-11-01T09:00:00Z', now()),
+         ('m-cart', 'k-cart', 'c-1', 'cart-reminder', 'wf-cart', 'reminder', 'marketing', '', 'sent', 'KRW', '2026-11-01T10:00:00Z', now()),
+         ('m-browse', 'k-browse', 'c-1', 'browse-abandonment', 'wf-browse', 'reminder', 'marketing', '', 'sent', 'KRW', '2026-11-01T11:00:00Z', now()),
+         ('m-upsell', 'k-upsell', 'c-1', 'upsell', 'wf-upsell', 'recommendation', 'marketing', '', 'sent', 'KRW', '2026-11-01T10:30:00Z', now())`,
+    );
+    await query(
+      url,
+      `INSERT INTO "Conversion" (id, "idempotencyKey", "customerId", journey, "workflowId", "orderId", "messageId", revenue, currency, "occurredAt", "createdAt") VALUES
+         ('cv-cart', 'k1', 'c-1', 'cart-reminder', 'wf-cart', 'o-1', 'm-cart', 100.5, 'KRW', '2026-11-01T12:00:00Z', '2026-11-01T12:01:00Z'),
+         ('cv-browse', 'k2', 'c-1', 'browse-abandonment', 'wf-browse', 'o-1', 'm-browse', 100.5, 'KRW', '2026-11-01T12:00:00Z', '2026-11-01T12:02:00Z'),
+         ('cv-upsell', 'k3', 'c-1', 'upsell', 'wf-upsell', 'o-1', 'm-upsell', 100.5, 'KRW', '2026-11-01T12:00:00Z', '2026-11-01T12:03:00Z'),
+         ('cv-review', 'k4', 'c-1', 'review-request', 'wf-review', 'o-1', 'm-review', NULL, NULL, '2026-11-05T12:00:00Z', '2026-11-05T12:00:00Z'),
+         ('cv-signup', 'k5', 'c-1', 'signup-nudge', 'wf-signup', NULL, NULL, NULL, NULL, '2026-10-30T12:00:00Z', '2026-10-30T12:00:00Z'),
+         ('cv-o2', 'k6', 'c-1', 'cart-reminder', 'wf-cart-2', 'o-2', 'm-cart', 7.25, 'USD', '2026-11-02T12:00:00Z', '2026-11-02T12:01:00Z'),
+         ('cv-o3-none', 'k7', 'c-1', 'upsell', 'wf-upsell-3', 'o-3', NULL, 3, 'KRW', '2026-11-03T12:00:00Z', '2026-11-03T12:01:00Z'),
+         ('cv-o3-cart', 'k8', 'c-1', 'cart-reminder', 'wf-cart-3', 'o-3', 'm-cart', 3, 'KRW', '2026-11-03T12:00:00Z', '2026-11-03T12:02:00Z')`,
+    );
+
+    expect(await migrateDatabase(url, { migrationsDir: migrationsUpTo(target, { including: true }) })).toEqual({ applied: [target], alreadyApplied: before.applied.length });
+
+    const rows = await query<{ id: string; orderId: string | null; messageId: string | null; revenue: string | null; currency: string | null }>(
+      url,
+      `SELECT id, "orderId", "messageId", revenue::text AS revenue, currency FROM "Conversion" ORDER BY id`,
+    );
+    expect(rows).toEqual([
+      // o-1: of three journeys' conversions, the browse abandonment's (its message was sent last).
+      { id: 'cv-browse', orderId: 'o-1', messageId: 'm-browse', revenue: '100.5000', currency: 'KRW' },
+      { id: 'cv-o2', orderId: 'o-2', messageId: 'm-cart', revenue: '7.2500', currency: 'USD' },
+      // o-3: a conversion with a message beats one without, though created later.
+      { id: 'cv-o3-cart', orderId: 'o-3', messageId: 'm-cart', revenue: '3.0000', currency: 'KRW' },
+      // Goal conversions: kept, naming no order.
+      { id: 'cv-review', orderId: null, messageId: 'm-review', revenue: null, currency: null },
+      { id: 'cv-signup', orderId: null, messageId: null, revenue: null, currency: null },
+    ]);
+    await expect(
+      query(url, `INSERT INTO "Conversion" (id, "idempotencyKey", "customerId", journey, "workflowId", "orderId", "occurredAt") VALUES ('cv-again', 'k9', 'c-1', 'upsell', 'wf', 'o-1', now())`),
+    ).rejects.toThrow('duplicate key value violates unique constraint "Conversion_orderId_key"');
   });
 });

@@ -117,6 +117,7 @@ export async function startStack(options: {
         db,
         providers,
         messaging: messagingSettings(config),
+        journeys: config.journeys,
         tuning: options.workerTuning,
       });
       const running = worker.run();

@@ -138,7 +138,8 @@ describe('template preview', () => {
       customer: { name: 'Jane' },
       data: { orderId: 'o-77' },
     });
-    expect(en.body).toMatchObject({ content: 'Hi Jane, how do you like your order o-77? Please leave a review.', variant: null });
+    // A preview has no message to track: the link is the shop's own (SHOP_URL, here the default).
+    expect(en.body).toMatchObject({ content: 'Hi Jane, how do you like your order o-77? Please leave a review.\nhttps://shop.example.com/orders/o-77/review', variant: null });
   });
 
   it('answers 404 for an unknown template and 400 naming the data that breaks it', async () => {

@@ -1,7 +1,7 @@
 // Each provider against a local server that speaks its protocol: an HTTP stub that records
 // and checks requests, and a real SMTP server (smtp-server) that parses the mail.
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import net, { type AddressInfo } from 'node:net';
 import { simpleParser, type ParsedMail } from 'mailparser';
 import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -158,6 +158,30 @@ describe('SMTP provider', () => {
     rejectRecipients = true;
     const email = new SmtpProvider({ url: `smtp://127.0.0.1:${smtpPort}`, from: 'shop@example.com' });
     await expect(email.send(message({ channel: 'email', recipient: 'gone@example.com' }))).rejects.toBeInstanceOf(PermanentProviderError);
+  });
+
+  it('gives up on a server that accepts the connection but never greets, within greetingTimeout, with a retryable error', async () => {
+    const sockets: net.Socket[] = [];
+    const silent = net.createServer((socket) => sockets.push(socket));
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    try {
+      const email = new SmtpProvider({ url: `smtp://127.0.0.1:${(silent.address() as AddressInfo).port}`, from: 'shop@example.com', greetingTimeout: 300 });
+      const started = performance.now();
+      const error: unknown = await email.send(message({ channel: 'email', recipient: 'minji@example.com' })).then(
+        () => expect.fail('sent to a server that never greeted'),
+        (failure: unknown) => failure,
+      );
+      const elapsed = performance.now() - started;
+      expect(sockets).toHaveLength(1); // it did connect: the greeting is what timed out
+      expect(elapsed).toBeGreaterThanOrEqual(250);
+      expect(elapsed).toBeLessThan(2000);
+      expect(error).toBeInstanceOf(Error);
+      expect(error).not.toBeInstanceOf(PermanentProviderError);
+      expect(error).toMatchObject({ code: 'ETIMEDOUT' });
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      await new Promise((resolve) => silent.close(resolve));
+    }
   });
 });
 

@@ -1,8 +1,10 @@
 // The journey runs whose histories are kept for replay tests. Each covers a journey's main
 // path; add one per journey (and per important branch).
 import type { WorkflowHandle } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { CartReminderInput } from '../../workflows/cart-reminder';
+import type { ConsentReconfirmationInput } from '../../workflows/consent-reconfirmation';
 import { journeyEventSignal, journeyEventsSignal, type JourneyEvent } from '../../workflows/definitions';
 import type { DormancyInput } from '../../workflows/dormancy';
 import type { ReviewRequestInput } from '../../workflows/review-request';
@@ -41,11 +43,73 @@ const sentActivities = {
   firstOrderBetween: () => Promise.resolve(null),
 };
 
+/** The consent scenarios' fake answers the grant time the scenario sets (on the test server's clock). */
+const consentClock = { grantedAt: null as string | null };
+const consentActivities = {
+  ...sentActivities,
+  marketingConsents: () =>
+    Promise.resolve({
+      sender: 'crm-journeys',
+      consents: consentClock.grantedAt
+        ? [{ channel: 'kakao', purpose: 'marketing', grantedAt: consentClock.grantedAt, grantedOn: consentClock.grantedAt.slice(0, 10), nightTime: false, optOutUrl: 'http://localhost:3000/unsubscribe/t' }]
+        : [],
+    }),
+  journeySettings: () => Promise.resolve(null),
+};
+const consentSettings: ConsentReconfirmationInput['settings'] = { everyMs: 730 * DAY, channels: ['email', 'kakao', 'sms'] };
+const consentChanged = (id: string, customerId: string, occurredAt: string, granted: boolean, seq: number): JourneyEvent => ({
+  id,
+  type: 'consent_changed',
+  customerId,
+  occurredAt,
+  properties: { channel: 'kakao', purpose: 'marketing', granted, nightTime: false },
+  seq,
+});
+
 /** The dormancy scenario's last-seen fake reads the test server's time, which the scenario sets. */
 const dormancyClock = { nowMs: 0, lastSeenCalls: 0 };
 
 const start = (env: TestWorkflowEnvironment, taskQueue: string, workflowType: string, workflowId: string, args: unknown[], event: JourneyEvent) =>
   env.client.workflow.signalWithStart(workflowType, { workflowId, taskQueue, args, signal: journeyEventSignal, signalArgs: [event] });
+
+/** Activities as they answer since journeys were made right (issue 9): sentAt, holds, failures, attribution. */
+const rightClock = { heldFor: 0 };
+const rightActivities = {
+  ...sentActivities,
+  sendMessage: async (request: { step: string }) =>
+    Promise.resolve({ messageId: `m-${request.step}`, status: 'sent', channel: 'kakao', reason: null, heldUntil: null, sentAt: new Date().toISOString() }),
+  attributeOrder: ({ orderId }: { orderId: string }) => Promise.resolve({ conversionId: `conv-${orderId}`, messageId: 'm-win-back-1', journey: 'dormancy', workflowId: 'dormancy:c-replay-22' }),
+  attributeOrdersBetween: () => Promise.resolve([]),
+  cancelHeldMessage: ({ reason }: { reason: string }) => Promise.resolve({ messageId: 'm-held', status: 'cancelled', channel: 'kakao', reason, heldUntil: null, sentAt: null }),
+  recordFailedMessage: ({ reason }: { reason: string }) => Promise.resolve({ messageId: 'm-failed', status: 'failed', channel: null, reason, heldUntil: null, sentAt: null }),
+  journeySettings: () => Promise.resolve(null),
+};
+/** The first send is held for quiet hours (until the time the scenario sets); later ones are sent. */
+const heldActivities = {
+  ...rightActivities,
+  sendMessage: (request: { step: string }) =>
+    rightClock.heldFor
+      ? Promise.resolve({ messageId: 'm-held', status: 'held', channel: 'kakao', reason: 'quiet hours in Asia/Seoul', heldUntil: new Date(rightClock.heldFor).toISOString(), sentAt: null })
+      : rightActivities.sendMessage(request),
+  cancelHeldMessage: ({ reason }: { reason: string }) => {
+    rightClock.heldFor = 0;
+    return rightActivities.cancelHeldMessage({ reason });
+  },
+};
+const failingActivities = {
+  ...rightActivities,
+  sendMessage: () => Promise.reject(ApplicationFailure.nonRetryable('database unavailable')),
+};
+const orderEvent = (id: string, customerId: string, orderId: string, occurredAt: string): JourneyEvent => ({
+  id,
+  type: 'order_completed',
+  customerId,
+  occurredAt,
+  properties: { orderId, total: 50_000, currency: 'KRW', items: [] },
+});
+const at = async (env: TestWorkflowEnvironment) => new Date(await env.currentTimeMs()).toISOString();
+/** The first run of a journey that continued as new: its history ends in ContinuedAsNew. */
+const firstRunOf = (env: TestWorkflowEnvironment, handle: { workflowId: string; signaledRunId: string }) => env.client.workflow.getHandle(handle.workflowId, handle.signaledRunId);
 
 export const historyScenarios: HistoryScenario[] = [
   {
@@ -210,6 +274,143 @@ export const historyScenarios: HistoryScenario[] = [
       dormancyClock.nowMs = await env.currentTimeMs();
       await env.sleep(360 * DAY);
       await handle.signal(journeyEventsSignal, [{ id: 'dl-2', type: 'app_opened', customerId: 'c-replay-9', occurredAt: await at(), properties: {}, seq: 2 }]);
+      await env.sleep(DAY);
+      await handle.terminate('history captured');
+      return handle;
+    },
+  },
+  {
+    // granted, granted again a year later (the clock restarts), the notice two years after
+    // that, then continue-as-new; the first run's history is kept
+    name: 'consent-reconfirmation-notice',
+    activities: consentActivities,
+    async run(env, taskQueue) {
+      const workflowId = 'consent-reconfirmation:c-replay-10';
+      const at = async () => new Date(await env.currentTimeMs()).toISOString();
+      consentClock.grantedAt = await at();
+      const handle = await env.client.workflow.signalWithStart('consentReconfirmation', {
+        workflowId,
+        taskQueue,
+        args: [{ customerId: 'c-replay-10', settings: consentSettings } satisfies ConsentReconfirmationInput],
+        signal: journeyEventsSignal,
+        signalArgs: [[consentChanged('cr-1', 'c-replay-10', consentClock.grantedAt, true, 1)]],
+      });
+      const firstRun = env.client.workflow.getHandle(workflowId, handle.signaledRunId);
+      await env.sleep(365 * DAY);
+      consentClock.grantedAt = await at();
+      await handle.signal(journeyEventsSignal, [consentChanged('cr-2', 'c-replay-10', consentClock.grantedAt, true, 2)]);
+      await env.sleep(731 * DAY);
+      await env.client.workflow.getHandle(workflowId).terminate('history captured');
+      return firstRun;
+    },
+  },
+  {
+    // granted, then revoked: the journey ends (exited) without a notice
+    name: 'consent-reconfirmation-revoked',
+    activities: consentActivities,
+    async run(env, taskQueue) {
+      const at = async () => new Date(await env.currentTimeMs()).toISOString();
+      consentClock.grantedAt = await at();
+      const handle = await env.client.workflow.signalWithStart('consentReconfirmation', {
+        workflowId: 'consent-reconfirmation:c-replay-11',
+        taskQueue,
+        args: [{ customerId: 'c-replay-11', settings: consentSettings } satisfies ConsentReconfirmationInput],
+        signal: journeyEventsSignal,
+        signalArgs: [[consentChanged('cr-3', 'c-replay-11', consentClock.grantedAt, true, 1)]],
+      });
+      await env.sleep(100 * DAY);
+      consentClock.grantedAt = null;
+      await handle.signal(journeyEventsSignal, [consentChanged('cr-4', 'c-replay-11', await at(), false, 2)]);
+      return handle;
+    },
+  },
+  {
+    // the reminder is held for quiet hours; the order during the hold cancels it (never sent)
+    name: 'cart-reminder-held-then-ordered',
+    activities: heldActivities,
+    async run(env, taskQueue) {
+      const handle = await start(env, taskQueue, 'cartReminder', 'cart-reminder:c-replay-20', [{ customerId: 'c-replay-20', settings: cartSettings } satisfies CartReminderInput], { ...cartEvent('e-20', 'c-replay-20'), occurredAt: await at(env) });
+      rightClock.heldFor = (await env.currentTimeMs()) + 32 * HOUR;
+      await env.sleep(26 * HOUR);
+      await handle.signal(journeyEventSignal, orderEvent('e-21', 'c-replay-20', 'o-20', await at(env)));
+      return handle;
+    },
+  },
+  {
+    // the send fails for good: recorded as failed, the journey ends with stage failed
+    name: 'cart-reminder-send-failed',
+    activities: failingActivities,
+    async run(env, taskQueue) {
+      return start(env, taskQueue, 'cartReminder', 'cart-reminder:c-replay-21', [{ customerId: 'c-replay-21', settings: cartSettings } satisfies CartReminderInput], { ...cartEvent('e-22', 'c-replay-21'), occurredAt: await at(env) });
+    },
+  },
+  {
+    // a flood of cart updates: the journey continues as new carrying its cart
+    name: 'cart-reminder-continued-as-new',
+    activities: rightActivities,
+    async run(env, taskQueue) {
+      const handle = await start(env, taskQueue, 'cartReminder', 'cart-reminder:c-replay-22', [{ customerId: 'c-replay-22', settings: { ...cartSettings, historyLimit: 60 } } satisfies CartReminderInput], { ...cartEvent('e-23', 'c-replay-22'), occurredAt: await at(env) });
+      for (let i = 0; i < 40; i += 1) await handle.signal(journeyEventsSignal, [{ ...cartEvent(`e-cu-${i}`, 'c-replay-22'), occurredAt: await at(env), seq: i + 2 }]);
+      return firstRunOf(env, handle);
+    },
+  },
+  {
+    // page views past the threshold during the conversion window: continue-as-new carrying the popup
+    name: 'signup-nudge-continued-as-new',
+    activities: rightActivities,
+    async run(env, taskQueue) {
+      const view = async (id: string): Promise<JourneyEvent> => ({ id, type: 'page_viewed', anonymousId: 'v-replay-23', occurredAt: await at(env), properties: { path: '/' } });
+      const settings: SignupNudgeInput['settings'] = { minViews: 2, delayMs: HOUR / 2, windowMs: 7 * DAY, offer: '10% off', historyLimit: 60 };
+      const handle = await start(env, taskQueue, 'signupNudge', 'signup-nudge:v-replay-23', [{ visitorId: 'v-replay-23', settings } satisfies SignupNudgeInput], await view('sv-1'));
+      await handle.signal(journeyEventSignal, await view('sv-2'));
+      await env.sleep(HOUR);
+      for (let i = 0; i < 40; i += 1) await handle.signal(journeyEventsSignal, [{ ...(await view(`sv-more-${i}`)), seq: i + 3 }]);
+      return firstRunOf(env, handle);
+    },
+  },
+  {
+    // the review request is held for quiet hours; the review during the hold cancels it
+    name: 'review-request-held-cancelled',
+    activities: heldActivities,
+    async run(env, taskQueue) {
+      const delivered: JourneyEvent = { id: 'e-24', type: 'order_delivered', customerId: 'c-replay-24', occurredAt: await at(env), properties: { orderId: 'o-24' } };
+      const handle = await start(env, taskQueue, 'reviewRequest', 'review-request:o-24', [{ customerId: 'c-replay-24', orderId: 'o-24', settings: { delayMs: 3 * DAY, reminderDelayMs: 4 * DAY, channels: ['kakao'], referralOffer: '5,000 points' } } satisfies ReviewRequestInput], delivered);
+      rightClock.heldFor = (await env.currentTimeMs()) + 3 * DAY + 8 * HOUR;
+      await env.sleep(3 * DAY + HOUR);
+      await handle.signal(journeyEventSignal, { id: 'e-25', type: 'review_submitted', customerId: 'c-replay-24', occurredAt: await at(env), properties: { orderId: 'o-24' } });
+      return handle;
+    },
+  },
+  {
+    // browse abandonment: the nudge is held, an add-to-cart during the hold cancels it
+    name: 'browse-abandonment-held-cancelled',
+    activities: heldActivities,
+    async run(env, taskQueue) {
+      const viewed: JourneyEvent = { id: 'e-26', type: 'product_viewed', customerId: 'c-replay-26', occurredAt: await at(env), properties: { productId: 'p-lamp' } };
+      const handle = await start(env, taskQueue, 'browseAbandonment', 'browse-abandonment:c-replay-26', [{ customerId: 'c-replay-26', settings: { delayMs: 2 * HOUR, windowMs: 3 * DAY, channels: ['kakao'] } }], viewed);
+      rightClock.heldFor = (await env.currentTimeMs()) + 10 * HOUR;
+      await env.sleep(3 * HOUR);
+      await handle.signal(journeyEventSignal, { ...cartEvent('e-27', 'c-replay-26'), occurredAt: await at(env) });
+      return handle;
+    },
+  },
+  {
+    // upsell whose send fails for good: recorded as failed, ends with stage failed
+    name: 'upsell-send-failed',
+    activities: failingActivities,
+    async run(env, taskQueue) {
+      return start(env, taskQueue, 'upsell', 'upsell:o-28', [{ customerId: 'c-replay-28', orderId: 'o-28', settings: { delayMs: 7 * DAY, windowMs: 7 * DAY, maxProducts: 3, channels: ['kakao'] } } satisfies UpsellInput], orderEvent('e-28', 'c-replay-28', 'o-28', await at(env)));
+    },
+  },
+  {
+    // the dormancy notice without an offer, the separate win-back, and an order credited to it
+    name: 'dormancy-separate-win-back',
+    activities: { ...rightActivities, lastSeen: () => Promise.resolve(null) },
+    async run(env, taskQueue) {
+      const first: JourneyEvent = { id: 'e-29', type: 'page_viewed', customerId: 'c-replay-29', occurredAt: await at(env), properties: {} };
+      const handle = await start(env, taskQueue, 'dormancy', 'dormancy:c-replay-29', [{ customerId: 'c-replay-29', settings: { warningAfterMs: 335 * DAY, dormantAfterMs: 365 * DAY, windowMs: 30 * DAY, channels: ['email'], offer: 'coupon' } } satisfies DormancyInput], first);
+      await env.sleep(340 * DAY);
+      await handle.signal(journeyEventSignal, orderEvent('e-30', 'c-replay-29', 'o-30', await at(env)));
       await env.sleep(DAY);
       await handle.terminate('history captured');
       return handle;

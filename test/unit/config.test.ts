@@ -26,6 +26,7 @@ describe('loadConfig', () => {
     expect(config.journeys.dormancy).toMatchObject({ warningAfterMs: 335 * 86_400_000, dormantAfterMs: 365 * 86_400_000, windowMs: 30 * 86_400_000 });
     expect(config.journeys.reviewRequest).toMatchObject({ delayMs: 3 * 86_400_000, reminderDelayMs: 4 * 86_400_000 });
     expect(config.journeys.browseAbandonment).toBeNull();
+    expect(config.journeys.consentReconfirmation).toEqual({ everyMs: 730 * 86_400_000, channels: ['email', 'kakao', 'sms'] });
   });
 
   it('parses durations, channel lists, keys and ports', () => {
@@ -91,6 +92,12 @@ describe('loadConfig', () => {
     expect(problemsOf({ DORMANCY_WARNING_AFTER: '30d', DORMANCY_AFTER: '10d' })).toEqual([
       'DORMANCY_AFTER: must be longer than DORMANCY_WARNING_AFTER (the warning comes before the account goes dormant)',
     ]);
+  });
+
+  it('reads SHOP_URL, the base of links in messages: a placeholder by default, without a trailing slash, http(s) only', () => {
+    expect(loadConfig({}).messaging.shopUrl).toBe('https://shop.example.com');
+    expect(loadConfig({ SHOP_URL: 'https://myshop.example.org/kr/' }).messaging.shopUrl).toBe('https://myshop.example.org/kr');
+    expect(problemsOf({ SHOP_URL: 'ftp://myshop.example.org' })).toEqual(['SHOP_URL: expected the http(s) URL of the shop, like https://shop.example.com']);
   });
 
   it('explains itself in the error message', () => {

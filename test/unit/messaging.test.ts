@@ -96,7 +96,7 @@ describe('templates', () => {
 
   it('has a template for every journey step', () => {
     expect(templateIds().sort()).toEqual(
-      ['browse-abandonment', 'cart-reminder', 'dormancy-notice', 'referral-invite', 'review-reminder', 'review-request', 'signup-nudge', 'upsell'].sort(),
+      ['browse-abandonment', 'cart-reminder', 'consent-reconfirmation', 'dormancy-notice', 'referral-invite', 'review-reminder', 'review-request', 'signup-nudge', 'upsell', 'win-back'].sort(),
     );
   });
 });

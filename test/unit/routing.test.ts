@@ -40,7 +40,7 @@ const plan = (e: JourneyEvent, dormancyWatcherNeeded = false, cfg = config) => p
 
 describe('routing table', () => {
   it('has one route per journey, each with a workflow the worker exports', () => {
-    expect(journeyRoutes.map((r) => r.journey).sort()).toEqual(['browse-abandonment', 'cart-reminder', 'dormancy', 'review-request', 'signup-nudge', 'upsell']);
+    expect(journeyRoutes.map((r) => r.journey).sort()).toEqual(['browse-abandonment', 'cart-reminder', 'consent-reconfirmation', 'dormancy', 'review-request', 'signup-nudge', 'upsell']);
     for (const r of journeyRoutes) expect(Object.keys(workflows)).toContain(r.workflowType);
     expect(workflowIdFor(journeyRoutes[0], 'c-1')).toBe('cart-reminder:c-1');
   });
@@ -79,6 +79,20 @@ describe('planning deliveries when an event is stored', () => {
     const viewed = event('product_viewed', { customerId: 'c-1', properties: { productId: 'p-1' } });
     expect(plan(viewed)).toEqual([]);
     expect(plan(viewed, false, loadConfig({ BROWSE_ABANDONMENT_DELAY: '2h' }))).toEqual([{ journey: 'browse-abandonment', workflowId: 'browse-abandonment:c-1', mode: 'start' }]);
+  });
+
+  it('plans the consent re-confirmation of the customer for a marketing consent change, granted or revoked, and for no other', () => {
+    const changed = (purpose: string, granted: boolean) => event('consent_changed', { customerId: 'c-1', properties: { channel: 'kakao', purpose, granted, nightTime: false } });
+    const reconfirmation = { journey: 'consent-reconfirmation', workflowId: 'consent-reconfirmation:c-1', mode: 'start' };
+    expect(plan(changed('marketing', true))).toEqual([reconfirmation]);
+    expect(plan(changed('marketing', false))).toEqual([reconfirmation]);
+    expect(plan(changed('informational', true))).toEqual([]);
+    // Up to CONSENT_RECONFIRM_EVERY (730 days) old; older, none.
+    const DAY = 86_400_000;
+    const old = (days: number) => ({ ...changed('marketing', true), occurredAt: new Date(now.getTime() - days * DAY).toISOString() });
+    expect(plan(old(730))).toEqual([reconfirmation]);
+    expect(plan(old(731))).toEqual([]);
+    expect(route('consent-reconfirmation').startArgs(changed('marketing', true), config)).toEqual([{ customerId: 'c-1', settings: { everyMs: 730 * DAY, channels: ['email', 'kakao', 'sms'] } }]);
   });
 
   it('plans nothing for an event older than its journey could still use (a history import)', () => {

@@ -38,13 +38,13 @@ function start(body: Parameters<typeof runJourneyTest<typeof browseAbandonment>>
 }
 
 describe('browse abandonment (the worked example)', () => {
-  it('nudges 2 hours after a product view and converts on an order', async () => {
+  it('nudges 2 hours after a product view and converts on an order the attribution model credits to the nudge', async () => {
     const test = start(async (handle) => {
       await ts.env.sleep(2 * HOUR + 60_000);
       expect(test.calls.sends.map((s) => s.request)).toEqual([expect.objectContaining({ step: 'nudge', template: 'browse-abandonment', data: { event: expect.objectContaining({ type: 'product_viewed' }) as object, product: { productId: 'p-lamp', name: 'Desk lamp' } } })]);
       await signalNow(ts.env, handle, event('order_completed', { orderId: `o-${n}`, total: 39_000, currency: 'KRW', items: [] }));
       expect(await handle.result()).toBe('converted');
-      expect(test.calls.conversions).toEqual([expect.objectContaining({ journey: 'browse-abandonment', revenue: '39000' })]);
+      expect(test.calls.attributeOrder).toEqual([{ orderId: `o-${n}` }]);
     });
     await test.run();
   });

@@ -3,15 +3,12 @@
 import type { WorkflowHandle } from '@temporalio/client';
 import { Worker } from '@temporalio/worker';
 import { beforeEach, describe, expect, it } from 'vitest';
-import type { createActivities } from '../../activities';
-import type { ConversionRequest } from '../../activities/conversions';
-import type { SendOutcome, SendRequest } from '../../activities/messages';
+import type { SendOutcome } from '../../activities/messages';
 import type { cartReminder, CartReminderInput } from '../../workflows/cart-reminder';
 import { journeyEventSignal, journeyEventsSignal, stateQuery, type JourneyEvent } from '../../workflows/definitions';
+import { fakeActivities as sharedFakes, type FakeOptions } from '../helpers/fake-activities';
 import { signalNow, happeningNow } from '../helpers/workflow-env';
 import { useTimeSkipping } from '../helpers/use-time-skipping';
-
-type Activities = ReturnType<typeof createActivities>;
 
 const HOUR = 60 * 60 * 1000;
 const DAY = 24 * HOUR;
@@ -20,33 +17,9 @@ let taskQueue = 'cart-reminder-test-0';
 const ts = useTimeSkipping();
 
 /** Recording fakes for the journey's activities. */
-function fakeActivities(options: { earlierOrders?: number; sendStatus?: SendOutcome['status'] } = {}) {
-  const calls = {
-    countOrders: [] as { customerId: string; before: string }[],
-    sends: [] as { request: SendRequest; atMs: number }[],
-    conversions: [] as ConversionRequest[],
-  };
-  const activities: Pick<Activities, 'countOrders' | 'sendMessage' | 'recordConversion'> = {
-    countOrders(input) {
-      calls.countOrders.push(input);
-      return Promise.resolve(options.earlierOrders ?? 1);
-    },
-    async sendMessage(request) {
-      calls.sends.push({ request, atMs: await ts.env.currentTimeMs() });
-      const status = options.sendStatus ?? 'sent';
-      return {
-        messageId: `m-${calls.sends.length}`,
-        status,
-        channel: status === 'sent' ? 'kakao' : null,
-        reason: status === 'sent' ? null : 'kakao: no marketing consent; sms: no marketing consent; email: no marketing consent',
-      };
-    },
-    recordConversion(request) {
-      calls.conversions.push(request);
-      return Promise.resolve({ conversionId: 'conv-1', attributedTo: request.workflowId });
-    },
-  };
-  return { activities, calls };
+function fakeActivities(options: Omit<FakeOptions, 'sendStatus'> & { sendStatus?: SendOutcome['status'] } = {}) {
+  const { sendStatus: status, ...rest } = options;
+  return sharedFakes(ts.env, { ...rest, sendStatus: status ? () => status : undefined });
 }
 
 const settings: CartReminderInput['settings'] = { delayMs: DAY, minOrders: 1, windowMs: 3 * DAY, channels: ['kakao', 'sms', 'email'] };
@@ -116,7 +89,7 @@ describe('cart reminder journey', () => {
 
       expect(await handle.result()).toBe('not converted');
       expect(await handle.query(stateQuery)).toMatchObject({ stage: 'done', outcome: 'not converted', nextWakeAt: null });
-      expect(calls.conversions).toHaveLength(0);
+      expect(calls.attributeOrder).toHaveLength(0);
     });
   });
 
@@ -149,14 +122,14 @@ describe('cart reminder journey', () => {
     await withWorker(activities, async () => {
       const handle = await startJourney();
       const outcome = await handle.result();
-      expect(outcome).toMatch(/^suppressed: kakao: no marketing consent/);
+      expect(outcome).toMatch(/^suppressed: kakao, sms, email: no marketing consent/);
       expect(await handle.query(stateQuery)).toMatchObject({ stage: 'suppressed', messagesSent: 0, outcome });
       expect(calls.sends).toHaveLength(1);
-      expect(calls.conversions).toHaveLength(0);
+      expect(calls.attributeOrder).toHaveLength(0);
     });
   });
 
-  it('records a conversion with the order revenue for an order inside the window', async () => {
+  it('credits an order inside the window to the reminder through the attribution model', async () => {
     const { activities, calls } = fakeActivities();
     await withWorker(activities, async () => {
       const handle = await startJourney();
@@ -164,18 +137,120 @@ describe('cart reminder journey', () => {
       expect(await handle.query(stateQuery)).toMatchObject({ stage: 'waiting-for-conversion' });
       await signalNow(ts.env, handle, orderEvent('o-win', 77_000));
       expect(await handle.result()).toBe('converted');
-      expect(calls.conversions).toHaveLength(1);
-      expect(calls.conversions[0]).toMatchObject({
-        customerId,
-        journey: 'cart-reminder',
-        workflowId: `cart-reminder:${customerId}`,
-        orderId: 'o-win',
-        messageId: 'm-1',
-        revenue: '77000',
-        currency: 'KRW',
-      });
-      expect(calls.conversions[0].idempotencyKey).toMatch(/\/conversion$/);
+      expect(calls.attributeOrder).toEqual([{ orderId: 'o-win' }]);
       expect(await handle.query(stateQuery)).toMatchObject({ stage: 'converted', outcome: 'converted', messagesSent: 1 });
+    });
+  });
+
+  it('cancels the held reminder when the customer orders during quiet hours: never sent, no conversion', async () => {
+    const { activities, calls } = fakeActivities({ sendStatus: 'held' });
+    await withWorker(activities, async () => {
+      const handle = await startJourney();
+      await ts.env.sleep(DAY + HOUR);
+      expect(await handle.query(stateQuery)).toMatchObject({ stage: 'held', messagesSent: 0 });
+      await signalNow(ts.env, handle, orderEvent('o-during-hold'));
+      expect(await handle.result()).toBe('exited: ordered');
+      expect(await handle.query(stateQuery)).toMatchObject({ stage: 'exited', outcome: 'exited: ordered', messagesSent: 0 });
+      expect(calls.cancelHeldMessage).toEqual([{ idempotencyKey: calls.sends[0].request.idempotencyKey, reason: 'exited: ordered' }]);
+      // Asked once (held), never sent again, and the order is nobody's conversion here.
+      expect(calls.sends).toHaveLength(1);
+      expect(calls.attributeOrder).toHaveLength(0);
+    });
+  });
+
+  it('cancels the held reminder when the cart is emptied during quiet hours', async () => {
+    const { activities, calls } = fakeActivities({ sendStatus: 'held' });
+    await withWorker(activities, async () => {
+      const handle = await startJourney();
+      await ts.env.sleep(DAY + HOUR);
+      await signalNow(ts.env, handle, cartEvent([], 'emptied'));
+      expect(await handle.result()).toBe('exited: cart emptied');
+      expect(calls.cancelHeldMessage).toEqual([{ idempotencyKey: calls.sends[0].request.idempotencyKey, reason: 'exited: cart emptied' }]);
+      expect(calls.sends).toHaveLength(1);
+    });
+  });
+
+  it('ends without a reminder when the cart is emptied before the delay is over', async () => {
+    const { activities, calls } = fakeActivities();
+    await withWorker(activities, async () => {
+      const handle = await startJourney();
+      await ts.env.sleep(5 * HOUR);
+      await signalNow(ts.env, handle, cartEvent([], 'emptied'));
+      expect(await handle.result()).toBe('exited: cart emptied');
+      expect(await handle.query(stateQuery)).toMatchObject({ stage: 'exited', messagesSent: 0 });
+      await ts.env.sleep(2 * DAY);
+      expect(calls.sends).toHaveLength(0);
+      expect(calls.countOrders).toHaveLength(0);
+    });
+  });
+
+  it('does not count an order placed before the reminder was sent (reported late) as its conversion', async () => {
+    const { activities, calls } = fakeActivities();
+    await withWorker(activities, async () => {
+      const handle = await startJourney();
+      const beforeSend = new Date(await ts.env.currentTimeMs()).toISOString();
+      await ts.env.sleep(DAY + HOUR);
+      expect(calls.sends).toHaveLength(1);
+      await handle.signal(journeyEventSignal, { ...orderEvent('o-early'), occurredAt: beforeSend });
+      await ts.env.sleep(HOUR);
+      expect(await handle.query(stateQuery)).toMatchObject({ stage: 'waiting-for-conversion', outcome: null });
+      expect(calls.attributeOrder).toHaveLength(0);
+      await signalNow(ts.env, handle, orderEvent('o-after'));
+      expect(await handle.result()).toBe('converted');
+      expect(calls.attributeOrder).toEqual([{ orderId: 'o-after' }]);
+    });
+  });
+
+  it('ends unconverted when the attribution model credits the order to another message', async () => {
+    const { activities, calls } = fakeActivities({ attribution: () => ({ messageId: 'm-of-another-journey', journey: 'upsell' }) });
+    await withWorker(activities, async () => {
+      const handle = await startJourney();
+      await ts.env.sleep(DAY + HOUR);
+      await signalNow(ts.env, handle, orderEvent('o-shared'));
+      expect(await handle.result()).toBe('not converted: order o-shared credited to a later touch');
+      expect(calls.attributeOrder).toEqual([{ orderId: 'o-shared' }]);
+    });
+  });
+
+  it('records a send that fails for good as failed and ends with stage failed, not as a failed workflow', async () => {
+    const { activities, calls } = fakeActivities({ failSend: () => 'attempts exhausted' });
+    await withWorker(activities, async () => {
+      const handle = await startJourney();
+      expect(await handle.result()).toBe('failed: send failed: attempts exhausted');
+      expect((await handle.describe()).status.name).toBe('COMPLETED');
+      expect(await handle.query(stateQuery)).toMatchObject({ stage: 'failed', messagesSent: 0 });
+      expect(calls.recordFailedMessage).toEqual([expect.objectContaining({ idempotencyKey: calls.sends[0].request.idempotencyKey, step: 'reminder', reason: 'send failed: attempts exhausted' })]);
+    });
+  });
+
+  it('keeps its history bounded under 20,000 cart updates by continuing as new, then reminds once with the last cart', async () => {
+    const { activities, calls } = fakeActivities();
+    await withWorker(activities, async () => {
+      const handle = await ts.env.client.workflow.signalWithStart<typeof cartReminder, [JourneyEvent]>('cartReminder', {
+        workflowId: `cart-reminder:${customerId}`,
+        taskQueue,
+        args: [{ customerId, settings: { ...settings, historyLimit: 400 } } satisfies CartReminderInput],
+        signal: journeyEventSignal,
+        signalArgs: [await happeningNow(ts.env, cartEvent())],
+      });
+      const firstRunId = (await handle.describe()).runId;
+      const now = new Date(await ts.env.currentTimeMs()).toISOString();
+      // 20,000 updates in the dispatcher's lists (up to 50 pending events per signal).
+      let seq = 1;
+      for (let signal = 0; signal < 400; signal += 1) {
+        const events = Array.from({ length: 50 }, (_, i) => ({ ...cartEvent([{ productId: `p-${signal}-${i}`, name: 'x', quantity: 1, price: 1000 }], `u-${signal}-${i}`), occurredAt: now, seq: ++seq }));
+        await handle.signal(journeyEventsSignal, events);
+      }
+      const latest = ts.env.client.workflow.getHandle(`cart-reminder:${customerId}`);
+      await ts.env.sleep(DAY + HOUR);
+      expect(calls.sends).toHaveLength(1);
+      expect(calls.sends[0].request.data).toMatchObject({ cart: { items: [{ productId: 'p-399-49' }] } });
+      // The key names the first run: a continued journey keeps its idempotency keys.
+      expect(calls.sends[0].request.idempotencyKey).toContain(firstRunId);
+      const description = await latest.describe();
+      expect(description.runId).not.toBe(firstRunId);
+      expect(description.historyLength).toBeLessThan(600);
+      await latest.terminate('test done');
     });
   });
 
@@ -187,7 +262,7 @@ describe('cart reminder journey', () => {
       expect(await handle.result()).toBe('not converted');
       // The journey is closed: a late order no longer reaches it.
       await expect(signalNow(ts.env, handle, orderEvent('o-late'))).rejects.toThrow();
-      expect(calls.conversions).toHaveLength(0);
+      expect(calls.attributeOrder).toHaveLength(0);
     });
   });
 

@@ -42,7 +42,7 @@ function start(options: FakeOptions & { historyLimit?: number }, body: Parameter
 }
 
 describe('dormancy journey', () => {
-  it('sends the informational notice after 335 silent days and marks the account dormant at 365', async () => {
+  it('sends the informational notice (no offer) and a separate marketing win-back after 335 silent days, and marks the account dormant at 365', async () => {
     const test = start({}, async (handle) => {
       // The clock starts at the first event: the notice is due 335 days after it, dormancy 365.
       const startMs = (await handle.describe()).startTime.getTime();
@@ -53,10 +53,12 @@ describe('dormancy journey', () => {
       expect(test.calls.sends).toHaveLength(0);
       expect(await handle.query(stateQuery)).toMatchObject({ stage: 'active' });
       await ts.env.sleep(2 * DAY);
-      expect(test.calls.sends).toHaveLength(1);
-      expect(test.calls.sends[0].request).toMatchObject({ step: 'notice-1', template: 'dormancy-notice', purpose: 'informational', data: { offer: '5,000 won coupon' } });
+      expect(test.calls.sends).toHaveLength(2);
+      expect(test.calls.sends[0].request).toMatchObject({ step: 'notice-1', template: 'dormancy-notice', purpose: 'informational' });
+      expect(test.calls.sends[0].request.data).not.toHaveProperty('offer');
+      expect(test.calls.sends[1].request).toMatchObject({ step: 'win-back-1', template: 'win-back', purpose: 'marketing', data: { offer: '5,000 won coupon' }, conversionWindowMs: 30 * DAY });
       expect(test.calls.sends[0].atMs).toBeGreaterThanOrEqual(noticeDue);
-      expect(await handle.query(stateQuery)).toMatchObject({ stage: 'warned', messagesSent: 1 });
+      expect(await handle.query(stateQuery)).toMatchObject({ stage: 'warned', messagesSent: 2 });
       await ts.env.sleep(30 * DAY);
       expect(test.calls.setDormant).toEqual([expect.objectContaining({ customerId, dormant: true })]);
       expect(test.calls.setDormant[0].atMs).toBeGreaterThanOrEqual(noticeDue + 30 * DAY);
@@ -86,14 +88,28 @@ describe('dormancy journey', () => {
     await test.run();
   });
 
-  it('counts an order within 30 days of the notice as the win-back conversion', async () => {
+  it('asks the attribution model to credit an order within 30 days of the sent win-back', async () => {
     const test = start({}, async (handle) => {
       await ts.env.sleep(340 * DAY);
       await signalNow(ts.env, handle, event('winback', 'order_completed', { orderId: 'o-back', total: 42_000, currency: 'KRW', items: [] }));
       await ts.env.sleep(DAY);
-      expect(test.calls.conversions).toEqual([expect.objectContaining({ journey: 'dormancy', orderId: 'o-back', revenue: '42000', messageId: 'm-1' })]);
-      expect(test.calls.conversions[0].idempotencyKey).toMatch(/\/conversion-1$/);
+      expect(test.calls.attributeOrder).toEqual([{ orderId: 'o-back' }]);
+      expect(test.calls.conversions).toHaveLength(0);
       expect(test.calls.setDormant).toHaveLength(0);
+      await handle.terminate('test done');
+    });
+    await test.run();
+  });
+
+  it('credits no order when the win-back was suppressed, even one right after the notice', async () => {
+    const test = start({ sendStatus: (request) => (request.step.startsWith('win-back') ? 'suppressed' : 'sent') }, async (handle) => {
+      await ts.env.sleep(340 * DAY);
+      expect(test.calls.sends.map((s) => s.request.step)).toEqual(['notice-1', 'win-back-1']);
+      await signalNow(ts.env, handle, event('winback', 'order_completed', { orderId: 'o-back', total: 42_000, currency: 'KRW', items: [] }));
+      await ts.env.sleep(DAY);
+      expect(test.calls.attributeOrder).toHaveLength(0);
+      expect(test.calls.attributeOrdersBetween).toHaveLength(0);
+      expect(test.calls.conversions).toHaveLength(0);
       await handle.terminate('test done');
     });
     await test.run();
@@ -102,9 +118,10 @@ describe('dormancy journey', () => {
   it('records no win-back conversion for an order more than 30 days after the notice', async () => {
     const test = start({}, async (handle) => {
       await ts.env.sleep(335 * DAY + 31 * DAY);
-      expect(test.calls.sends).toHaveLength(1);
+      expect(test.calls.sends).toHaveLength(2);
       await signalNow(ts.env, handle, event('late', 'order_completed', { orderId: 'o-late', total: 42_000, currency: 'KRW', items: [] }));
       await ts.env.sleep(DAY);
+      expect(test.calls.attributeOrder).toHaveLength(0);
       expect(test.calls.conversions).toHaveLength(0);
       expect(test.calls.setDormant.map((call) => call.dormant)).toEqual([true, false]); // dormant at 365 d, back with the order
       expect(await handle.query(stateQuery)).toMatchObject({ stage: 'active' });
@@ -113,8 +130,8 @@ describe('dormancy journey', () => {
     await test.run();
   });
 
-  it('keeps its history bounded under thousands of events by continuing as new, losing none', async () => {
-    const test = start({ historyLimit: 300 }, async (handle) => {
+  it('keeps its history bounded under thousands of events by continuing as new, losing none, and takes new settings then', async () => {
+    const test = start({ historyLimit: 300, settings: () => ({ ...settings, offer: 'new offer' }) }, async (handle) => {
       const firstRunId = (await handle.describe()).runId;
       for (let batch = 0; batch < 30; batch += 1) {
         await Promise.all(Array.from({ length: 100 }, (_, i) => signalNow(ts.env, handle, event(`burst-${batch}-${i}`))));
@@ -131,9 +148,12 @@ describe('dormancy journey', () => {
       // Still watching, and the clock counts from the last event.
       const before = await ts.env.currentTimeMs();
       await ts.env.sleep(336 * DAY);
-      expect(test.calls.sends).toHaveLength(1);
+      expect(test.calls.sends).toHaveLength(2);
       expect(test.calls.sends[0].atMs - before).toBeGreaterThanOrEqual(334 * DAY);
       expect(test.calls.sends[0].request.idempotencyKey).toContain(firstRunId);
+      // The worker's settings at continue-as-new reached the new run.
+      expect(test.calls.journeySettings).toContainEqual({ journey: 'dormancy' });
+      expect(test.calls.sends[1].request.data).toMatchObject({ offer: 'new offer' });
       await latest.terminate('test done');
     });
     await test.run();
@@ -153,7 +173,7 @@ describe('dormancy journey', () => {
         }
         clockMs = await ts.env.currentTimeMs();
         await ts.env.sleep(2 * DAY);
-        expect(test.calls.sends).toHaveLength(1);
+        expect(test.calls.sends.map((s) => s.request.step)).toEqual(['notice-1', 'win-back-1']);
         const lastVisit = startMs + activeDays * DAY;
         expect(test.calls.sends[0].atMs).toBeGreaterThanOrEqual(lastVisit + 335 * DAY);
         expect(test.calls.sends[0].atMs).toBeLessThan(lastVisit + 336 * DAY);
@@ -167,22 +187,21 @@ describe('dormancy journey', () => {
     await test.run();
   });
 
-  it('credits the win-back from the orders it reads after the notice, without being sent the order', async () => {
-    let noticeMs = 0;
+  it('attributes the orders it reads after the win-back, without being sent the order', async () => {
+    let winBackMs = 0;
     const test = start(
       {
-        lastSeen: () => (noticeMs ? new Date(noticeMs + 10 * DAY).toISOString() : null),
-        // The window starts at the notice (the fake sees when the send ran; the journey, when it returned).
-        orderBetween: ({ after }) => (noticeMs && Math.abs(Date.parse(after) - noticeMs) < 60_000 ? { orderId: 'o-winback', total: '42000', currency: 'KRW', occurredAt: new Date(noticeMs + 10 * DAY).toISOString() } : null),
+        lastSeen: () => (winBackMs ? new Date(winBackMs + 10 * DAY).toISOString() : null),
+        // The window starts at the win-back (the fake sees when the send ran; the journey, when it returned).
+        creditedBetween: ({ after, messageId }) => (winBackMs && messageId === 'm-2' && Math.abs(Date.parse(after) - winBackMs) < 60_000 ? ['o-winback'] : []),
       },
       async (handle) => {
         await ts.env.sleep(336 * DAY);
-        expect(test.calls.sends).toHaveLength(1);
-        noticeMs = test.calls.sends[0].atMs;
+        expect(test.calls.sends).toHaveLength(2);
+        winBackMs = test.calls.sends[1].atMs;
         await ts.env.sleep(31 * DAY); // the watcher wakes at 365 days and finds the customer came back
-        expect(test.calls.conversions).toEqual([expect.objectContaining({ journey: 'dormancy', orderId: 'o-winback', messageId: 'm-1', currency: 'KRW' })]);
-        expect(test.calls.firstOrderBetween).toHaveLength(1);
-        expect(Date.parse(test.calls.firstOrderBetween[0].before) - noticeMs).toBeLessThanOrEqual(30 * DAY);
+        expect(test.calls.attributeOrdersBetween).toEqual([expect.objectContaining({ customerId, messageId: 'm-2' })]);
+        expect(Date.parse(test.calls.attributeOrdersBetween[0].before) - winBackMs).toBeLessThanOrEqual(30 * DAY);
         expect(test.calls.setDormant).toEqual([]); // it never went dormant
         expect(await handle.query(stateQuery)).toMatchObject({ stage: 'active' });
         await handle.terminate('test done');

@@ -26,7 +26,7 @@ describe('quiet hours in a journey', () => {
       return outcome;
     };
     const settings: CartReminderInput['settings'] = { delayMs: DAY, minOrders: 1, windowMs: 3 * DAY, channels: ['kakao'] };
-    const cart: JourneyEvent = { id: 'qh-cart', type: 'cart_updated', customerId: 'c-qh', occurredAt: '2026-11-23T13:00:00Z', properties: { items: [], value: 0 } };
+    const cart: JourneyEvent = { id: 'qh-cart', type: 'cart_updated', customerId: 'c-qh', occurredAt: '2026-11-23T13:00:00Z', properties: { items: [{ productId: 'p-1', quantity: 1, price: '25000' }], value: '25000' } };
     await runJourneyTest<typeof cartReminder>(
       ts.env,
       ts.workflowBundle,

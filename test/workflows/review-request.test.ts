@@ -54,7 +54,7 @@ describe('review request journey', () => {
       expect(await handle.result()).toBe('reviewed');
       expect(steps(test.calls.sends)).toEqual(['review-request', 'referral-invite']);
       expect(test.calls.sends[1].request).toMatchObject({ template: 'referral-invite', data: { offer: '5,000 points' } });
-      expect(test.calls.conversions).toEqual([expect.objectContaining({ journey: 'review-request', orderId: `o-${n}`, messageId: 'm-1', revenue: 0 })]);
+      expect(test.calls.conversions).toEqual([expect.objectContaining({ journey: 'review-request', messageId: 'm-1', revenue: 0 })]);
       expect(await handle.query(stateQuery)).toMatchObject({ stage: 'reviewed', outcome: 'reviewed', messagesSent: 2 });
     });
     await test.run();
@@ -72,12 +72,28 @@ describe('review request journey', () => {
     await test.run();
   });
 
-  it('skips the asking when the review comes before the request, and still invites', async () => {
+  it('skips the asking when the review comes before the request, records no conversion, and still invites', async () => {
     const test = start({}, async (handle) => {
       await ts.env.sleep(DAY);
       await signalNow(ts.env, handle, review());
-      expect(await handle.result()).toBe('reviewed');
+      expect(await handle.result()).toBe('reviewed before the request');
       expect(steps(test.calls.sends)).toEqual(['referral-invite']);
+      expect(test.calls.conversions).toHaveLength(0);
+    });
+    await test.run();
+  });
+
+  it('cancels the request held for quiet hours when the review arrives during the hold: never sent, no conversion, still invites', async () => {
+    const test = start({ sendStatus: (request) => (request.step === 'review-request' ? 'held' : 'sent') }, async (handle) => {
+      await ts.env.sleep(3 * DAY + HOUR);
+      expect(steps(test.calls.sends)).toEqual(['review-request']);
+      expect(await handle.query(stateQuery)).toMatchObject({ stage: 'held' });
+      await signalNow(ts.env, handle, review());
+      expect(await handle.result()).toBe('reviewed before the request');
+      expect(test.calls.cancelHeldMessage).toEqual([{ idempotencyKey: test.calls.sends[0].request.idempotencyKey, reason: 'exited: reviewed' }]);
+      // The request was asked for once (then held) and never again: the next send is the invite.
+      expect(steps(test.calls.sends)).toEqual(['review-request', 'referral-invite']);
+      expect(test.calls.conversions).toHaveLength(0);
     });
     await test.run();
   });

@@ -36,8 +36,8 @@ function start(options: FakeOptions, body: Parameters<typeof runJourneyTest<type
 }
 
 describe('upsell journey', () => {
-  it('recommends co-purchased products after 7 days and converts on an order with one of them', async () => {
-    const test = start({ recommendations: products, orderWithProducts: { orderId: 'o-next', total: '12000', currency: 'KRW', occurredAt: '2026-11-10T00:00:00Z' } }, async (handle) => {
+  it('recommends co-purchased products after 7 days and converts when an order in the window is credited to the recommendation', async () => {
+    const test = start({ recommendations: products, creditedBetween: ({ messageId }) => (messageId === 'm-1' ? ['o-next'] : []) }, async (handle) => {
       await ts.env.sleep(6 * DAY);
       expect(await handle.query(stateQuery)).toMatchObject({ stage: 'waiting', messagesSent: 0 });
       expect(test.calls.recommendProducts).toHaveLength(0);
@@ -46,11 +46,13 @@ describe('upsell journey', () => {
       expect(test.calls.sends).toHaveLength(1);
       expect(test.calls.sends[0].request).toMatchObject({ step: 'recommendation', template: 'upsell', purpose: 'marketing', channels: ['kakao', 'email'], data: { products } });
       expect(await handle.query(stateQuery)).toMatchObject({ stage: 'waiting-for-conversion', messagesSent: 1 });
+      expect(test.calls.sends[0].request.conversionWindowMs).toBe(7 * DAY);
       expect(await handle.result()).toBe('converted');
-      const [lookup] = test.calls.findOrderWithProducts;
-      expect(lookup.productIds).toEqual(['p-socks', 'p-belt']);
+      const [lookup] = test.calls.attributeOrdersBetween;
+      expect(lookup).toMatchObject({ customerId: `c-${n}`, messageId: 'm-1' });
+      // The window starts when the recommendation was sent and lasts UPSELL_WINDOW.
+      expect(Date.parse(lookup.after)).toBe(test.calls.sends[0].atMs);
       expect(Date.parse(lookup.before) - Date.parse(lookup.after)).toBeGreaterThanOrEqual(7 * DAY);
-      expect(test.calls.conversions).toEqual([expect.objectContaining({ journey: 'upsell', orderId: 'o-next', revenue: '12000', messageId: 'm-1' })]);
     });
     await test.run();
   });
@@ -65,10 +67,10 @@ describe('upsell journey', () => {
     await test.run();
   });
 
-  it('ends unconverted when no later order contains a recommended product', async () => {
-    const test = start({ recommendations: products, orderWithProducts: null }, async (handle) => {
+  it('ends unconverted when no order in the window is credited to the recommendation', async () => {
+    const test = start({ recommendations: products, creditedBetween: () => [] }, async (handle) => {
       expect(await handle.result()).toBe('not converted');
-      expect(test.calls.conversions).toHaveLength(0);
+      expect(test.calls.attributeOrdersBetween).toHaveLength(1);
     });
     await test.run();
   });
@@ -76,7 +78,21 @@ describe('upsell journey', () => {
   it('ends as suppressed without consent', async () => {
     const test = start({ recommendations: products, sendStatus: () => 'suppressed' }, async (handle) => {
       expect(await handle.result()).toMatch(/^suppressed: /);
-      expect(test.calls.findOrderWithProducts).toHaveLength(0);
+      expect(test.calls.attributeOrdersBetween).toHaveLength(0);
+    });
+    await test.run();
+  });
+
+  it('records a send that fails for good as a failed message and ends with stage failed, not as a failed workflow', async () => {
+    const test = start({ recommendations: products, failSend: () => 'database unavailable' }, async (handle) => {
+      const outcome = await handle.result();
+      expect(outcome).toBe('failed: send failed: database unavailable');
+      expect((await handle.describe()).status.name).toBe('COMPLETED');
+      expect(await handle.query(stateQuery)).toMatchObject({ stage: 'failed', outcome, messagesSent: 0 });
+      expect(test.calls.recordFailedMessage).toEqual([
+        expect.objectContaining({ step: 'recommendation', journey: 'upsell', purpose: 'marketing', reason: 'send failed: database unavailable' }),
+      ]);
+      expect(test.calls.recordFailedMessage[0].idempotencyKey).toBe(test.calls.sends[0].request.idempotencyKey);
     });
     await test.run();
   });

@@ -1,19 +1,20 @@
 import type { Client } from '@temporalio/client';
 import { Router } from 'express';
+import type { Config } from '../../config';
 import type { Db } from '../../db';
 import { parseOrThrow } from '../errors';
 import { idSchema, workflowIdSchema } from '../schemas';
 import { cancelJourneyQuerySchema, customerProfileSchema, messagesQuerySchema } from './schema';
 import { cancelJourney, getCustomer, listJourneys, listMessages, upsertCustomer } from './service';
 
-export function customersRouter({ db, client }: { db: Db; client: Client }): Router {
+export function customersRouter({ db, client, config }: { db: Db; client: Client; config: Config }): Router {
   const router = Router();
   const customerId = (params: Record<string, string>) => parseOrThrow(idSchema, params.id, ['id']);
 
   router.put('/v1/customers/:id', async (req, res) => {
     const id = customerId(req.params);
     const profile = parseOrThrow(customerProfileSchema, req.body ?? {});
-    const { created, customer } = await upsertCustomer(db, id, profile);
+    const { created, customer } = await upsertCustomer(db, config, id, profile);
     res.status(created ? 201 : 200).json(customer);
   });
 

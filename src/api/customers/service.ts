@@ -1,6 +1,7 @@
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { customerIdKey, journeyKey, stateQuery, type JourneyState } from '../../../workflows/definitions';
-import { currentConsents, recordConsentChanges } from '../../consent';
+import type { Config } from '../../config';
+import { changeConsents, currentConsents } from '../../consent';
 import type { Db } from '../../db';
 import { jsonObject } from '../../db';
 import type { MessageStatus, Prisma } from '../../generated/prisma/client';
@@ -8,7 +9,7 @@ import { money, sumByCurrency } from '../../money';
 import { ApiError } from '../errors';
 import type { CustomerProfileInput } from './schema';
 
-export async function upsertCustomer(db: Db, id: string, input: CustomerProfileInput) {
+export async function upsertCustomer(db: Db, config: Config, id: string, input: CustomerProfileInput) {
   const existed = (await db.customer.count({ where: { id } })) > 0;
   const profile = {
     email: input.email,
@@ -21,7 +22,8 @@ export async function upsertCustomer(db: Db, id: string, input: CustomerProfileI
   await db.$transaction(async (tx) => {
     // The upsert holds the customer's row until commit: concurrent consent changes queue up.
     await tx.customer.upsert({ where: { id }, create: { id, ...profile }, update: profile });
-    await recordConsentChanges(tx, id, input.consents ?? [], 'api');
+    // With its consent_changed events and their journey deliveries, in this transaction.
+    await changeConsents(tx, config, id, input.consents ?? [], 'api');
   });
   return { created: !existed, customer: await getCustomer(db, id) };
 }

@@ -9,6 +9,7 @@
 import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
 import type { Config } from '../../config';
+import type { SqlClient } from '../../db';
 import { planDeliveries, type PlannedDelivery } from '../../routing/plan';
 import type { EventInput } from './schema';
 
@@ -56,7 +57,7 @@ export async function ingestEvents(deps: IngestDeps, events: EventInput[], now: 
     const client = await deps.pool.connect();
     try {
       await client.query('BEGIN');
-      const result = await storeBatch(client, deps.config, events, now);
+      const result = await storeEvents(client, deps.config, events, now);
       await client.query('COMMIT');
       return result;
     } catch (error) {
@@ -69,7 +70,21 @@ export async function ingestEvents(deps: IngestDeps, events: EventInput[], now: 
   }
 }
 
-async function storeBatch(client: pg.PoolClient, config: Config, events: EventInput[], now: Date): Promise<IngestResult> {
+export interface StoreOptions {
+  /**
+   * Whether the events are the customers' own activity (default): they update `lastSeenAt`
+   * (the dormancy clock), make a stub of an unknown customer and may start the dormancy
+   * watcher. Events the system records about a customer it has (`consent_changed`) do none
+   * of that.
+   */
+  activity?: boolean;
+}
+
+/**
+ * Stores events with what they imply and their planned journey deliveries, inside the
+ * caller's transaction (which it neither begins nor ends).
+ */
+export async function storeEvents(client: SqlClient, config: Config, events: EventInput[], now: Date, { activity = true }: StoreOptions = {}): Promise<IngestResult> {
   const rows: Row[] = events.map((input) => ({
     id: randomUUID(),
     input,
@@ -95,15 +110,16 @@ async function storeBatch(client: pg.PoolClient, config: Config, events: EventIn
   const fresh = rows.filter((r) => insertedIds.has(r.id));
   if (fresh.length === 0) return { accepted: 0, duplicates: rows.length };
 
-  // 2. Customers named by the events: a stub if new, and the latest time seen. Locked in id
-  //    order, so concurrent batches queue rather than deadlock. RETURNING shows the dormancy
-  //    columns as they were (this statement does not change them).
+  // 2. Customers named by the events, when the events are their activity: a stub if new, and
+  //    the latest time seen. Locked in id order, so concurrent batches queue rather than
+  //    deadlock. RETURNING shows the dormancy columns as they were (this statement does not
+  //    change them).
   const lastSeen = new Map<string, Date>();
   for (const row of fresh) {
     const id = row.input.customerId;
     if (id && (!lastSeen.has(id) || lastSeen.get(id)! < row.occurredAt)) lastSeen.set(id, row.occurredAt);
   }
-  const customerIds = [...lastSeen.keys()].sort();
+  const customerIds = activity ? [...lastSeen.keys()].sort() : [];
   const customers = new Map<string, { dormantAt: Date | null; dormancyWatchedAt: Date | null }>();
   if (customerIds.length) {
     const upserted = await client.query<{ id: string; dormantAt: Date | null; dormancyWatchedAt: Date | null }>(
@@ -126,7 +142,7 @@ async function storeBatch(client: pg.PoolClient, config: Config, events: EventIn
   }
 
   // 4. An anonymous event of a visitor who signed up is their customer's activity too.
-  const anonymous = fresh.filter((r) => !r.input.customerId && r.input.anonymousId);
+  const anonymous = activity ? fresh.filter((r) => !r.input.customerId && r.input.anonymousId) : [];
   if (anonymous.length) {
     await client.query(
       `UPDATE "Customer" c SET "lastSeenAt" = GREATEST(c."lastSeenAt", x.seen)
@@ -166,7 +182,8 @@ async function storeBatch(client: pg.PoolClient, config: Config, events: EventIn
     );
     if (watched.size) await client.query(`UPDATE "Customer" SET "dormancyWatchedAt" = $2 WHERE id = ANY($1::text[])`, [[...watched], now]);
     // Delivered on commit only: the dispatcher never wakes for a batch that was rolled back.
-    await client.query(`SELECT pg_notify($1, '')`, [DELIVERY_CHANNEL]);
+    // (FROM: a column of type void is more than a Prisma transaction can read back.)
+    await client.query(`SELECT 1 FROM pg_notify($1, '')`, [DELIVERY_CHANNEL]);
   }
   return { accepted: fresh.length, duplicates: rows.length - fresh.length };
 }
@@ -178,7 +195,7 @@ function isPlain(event: EventInput): boolean {
 
 /**
  * The common single event (a page view, a cart change) in one statement — one round trip and
- * an implicit transaction — doing what storeBatch does: the event once, the customer's stub
+ * an implicit transaction — doing what storeEvents does: the event once, the customer's stub
  * and last-seen time (or the linked customer's, for a visitor), and the deliveries. Whether
  * the dormancy watcher is due is decided from the customer row under its lock: the upsert
  * stamps dormancyWatchedAt only then, and the delivery is written only if it did.
@@ -236,7 +253,7 @@ async function storePlainEvent({ pool, config }: IngestDeps, input: EventInput, 
   return rows[0].accepted ? { accepted: 1, duplicates: 0 } : { accepted: 0, duplicates: 1 };
 }
 
-async function storeOrders(client: pg.PoolClient, rows: Row[]): Promise<void> {
+async function storeOrders(client: SqlClient, rows: Row[]): Promise<void> {
   const orders = rows.map((r) => ({ customerId: r.input.customerId!, occurredAt: r.occurredAt, ...(r.input.properties as unknown as OrderProperties) }));
   const created = await client.query<{ id: string }>(
     `INSERT INTO "Order" (id, "customerId", total, currency, coupon, discount, "occurredAt")

@@ -33,6 +33,8 @@ export function templatesRouter({ config }: { config: Config }): Router {
     const variables = {
       customer: { id: 'c-preview', name: input.customer?.name ?? '김민지', email: 'preview@example.com', locale: input.locale },
       event: sampleEvent,
+      // Links as the customer's would read before tracking (a preview has no message to track).
+      shopUrl: config.messaging.shopUrl,
       ...definition.sample,
       ...input.data,
     };
