@@ -166,12 +166,14 @@ describe('dormancy', () => {
     await customer('c-dormant', { consents: [{ channel: 'email', purpose: 'informational', granted: true }] });
     await post({ id: 'dm-1', type: 'app_opened', customerId: 'c-dormant' });
     const [notice] = await eventually(async () => {
-      const messages = await messagesOf('c-dormant', 'dormancy');
-      expect(messages).toHaveLength(1);
-      expect(messages[0].status).not.toBe('pending'); // written before the provider is called
+      const messages = (await messagesOf('c-dormant', 'dormancy')).sort((x, y) => x.step.localeCompare(y.step));
+      expect(messages.map((m) => m.step)).toEqual(['notice-1', 'win-back-1']);
+      expect(messages.filter((m) => m.status === 'pending')).toEqual([]); // written before the provider is called
       return messages;
     });
     expect(notice).toMatchObject({ step: 'notice-1', channel: 'email', purpose: 'informational', status: 'sent' });
+    // The win-back offer is marketing: without marketing consent it is suppressed, not folded into the notice.
+    expect((await messagesOf('c-dormant', 'dormancy')).find((m) => m.step === 'win-back-1')).toMatchObject({ purpose: 'marketing', status: 'suppressed' });
     expect(notice.content).not.toContain('(광고)');
     const dormant = await eventually(async () => {
       const profile = await stack.api<{ dormantAt: string | null }>('GET', '/v1/customers/c-dormant');
@@ -190,7 +192,7 @@ describe('dormancy', () => {
 describe('journey cancellation', () => {
   it('cancels a running journey through the API and records it', async () => {
     await customer('c-cancel');
-    await post({ id: 'cx-cart', type: 'cart_updated', customerId: 'c-cancel', properties: { items: [], value: 0 } });
+    await post({ id: 'cx-cart', type: 'cart_updated', customerId: 'c-cancel', properties: { items: [{ productId: 'p-1', quantity: 1, price: 1000 }], value: 1000 } });
     await eventually(async () => expect((await journeyOf('c-cancel', 'cart-reminder'))?.state?.stage).toBe('waiting'));
 
     const cancelled = await stack.api<{ workflowId: string; status: string; reason: string }>('DELETE', '/v1/customers/c-cancel/journeys/cart-reminder:c-cancel?reason=customer%20asked');

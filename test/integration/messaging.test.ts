@@ -103,6 +103,25 @@ describe('messaging rules through the API', () => {
     });
   });
 
+  it('cancels the held reminder when the customer orders during quiet hours: never sent, the order credited to nobody', async () => {
+    await customerWithOrder('c-night-order', [{ channel: 'kakao', purpose: 'marketing', granted: true }]);
+    await cart('c-night-order', 1);
+    const [held] = await reminders('c-night-order', 1);
+    expect(held).toMatchObject({ status: 'held' });
+    const order = await stack.api('POST', '/v1/events', { id: 'c-night-order-o-1', type: 'order_completed', customerId: 'c-night-order', properties: { orderId: 'c-night-order-o-1', total: 25_000, currency: 'KRW', items: [] } });
+    expect(order.status).toBe(202);
+    await eventually(async () => {
+      const [message] = await reminders('c-night-order', 1);
+      expect(message).toMatchObject({ status: 'cancelled', reason: 'exited: ordered' });
+    });
+    await eventually(async () => {
+      const response = await stack.api<{ journeys: { journey: string; status: string; state: { stage: string; outcome: string } }[] }>('GET', '/v1/customers/c-night-order/journeys');
+      expect(response.body.journeys.find((j) => j.journey === 'cart-reminder')).toMatchObject({ status: 'COMPLETED', state: { stage: 'exited', outcome: 'exited: ordered' } });
+    });
+    expect(await stack.db.outboxEntry.count({ where: { recipient: '+821055556666', idempotencyKey: { startsWith: 'cart-reminder:c-night-order/' } } })).toBe(0);
+    expect(await stack.db.conversion.count({ where: { orderId: 'c-night-order-o-1' } })).toBe(0);
+  });
+
   it('suppresses marketing over the frequency cap', async () => {
     await customerWithOrder('c-cap', [{ channel: 'sms', purpose: 'marketing', granted: true, nightTime: true }]);
     for (let n = 1; n <= 3; n += 1) {

@@ -79,7 +79,7 @@ describe('npm start', () => {
       return response;
     });
     expect(await ui.text()).toContain('<html');
-    const event = { id: 'start-cart-1', type: 'cart_updated', customerId: 'c-restart', properties: { items: [], value: 0 } };
+    const event = { id: 'start-cart-1', type: 'cart_updated', customerId: 'c-restart', properties: { items: [{ productId: 'p-1', quantity: 1, price: 1000 }], value: 1000 } };
     expect((await fetch(`${base}/v1/events`, { method: 'POST', headers, body: JSON.stringify(event) })).status).toBe(202);
     await eventually(async () => {
       const body = (await (await fetch(`${base}/v1/customers/c-restart/journeys`, { headers })).json()) as { journeys: { journey: string; state: { stage: string } }[] };

@@ -46,7 +46,7 @@ describe('a worker killed mid-send', () => {
 
       await stack.api('PUT', '/v1/customers/c-crash', { email: 'crash@example.com', consents: [{ channel: 'email', purpose: 'marketing', granted: true, nightTime: true }] });
       await stack.api('POST', '/v1/events', { id: 'crash-o-0', type: 'order_completed', customerId: 'c-crash', occurredAt: '2026-01-01T00:00:00Z', properties: { orderId: 'crash-o-0', total: 1, currency: 'KRW', items: [] } });
-      await stack.api('POST', '/v1/events', { id: 'crash-cart', type: 'cart_updated', customerId: 'c-crash', properties: { items: [], value: 0 } });
+      await stack.api('POST', '/v1/events', { id: 'crash-cart', type: 'cart_updated', customerId: 'c-crash', properties: { items: [{ productId: 'p-1', quantity: 1, price: 1000 }], value: 1000 } });
 
       // The provider has the message; the worker is waiting for its answer. Kill it.
       await eventually(() => expect(requests).toHaveLength(1), { timeoutMs: 60_000 });
@@ -70,8 +70,8 @@ describe('a worker killed mid-send', () => {
     );
     expect(sent).toMatchObject({ provider: 'webhook', providerMessageId: 'hook-2' });
     expect(await stack.db.message.count({ where: { customerId: 'c-crash' } })).toBe(1);
-    // Two deliveries reached the provider, both with the same key: one message for the customer.
-    expect(requests.map((r) => r.key)).toEqual([sent.idempotencyKey, sent.idempotencyKey]);
+    // Two deliveries reached the provider, both with the same key (the message's, per channel): one message for the customer.
+    expect(requests.map((r) => r.key)).toEqual([`${sent.idempotencyKey}/${sent.channel}`, `${sent.idempotencyKey}/${sent.channel}`]);
     expect(new Set(requests.map((r) => r.body)).size).toBe(1);
   });
 });
