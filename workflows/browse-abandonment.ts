@@ -5,7 +5,7 @@
 import { patched } from '@temporalio/workflow';
 import type { SendOutcome } from '../activities/messages';
 import type { Channel } from '../src/config';
-import { completedOrder, CONVERSIONS_FOLLOW_SENDS, runJourney, type CarriedByKit, type CompletedOrder } from './kit';
+import { completedOrder, CONVERSIONS_FOLLOW_SENDS, happenedAfter, runJourney, type CarriedByKit, type CompletedOrder } from './kit';
 
 type Product = { productId: string; name?: string };
 
@@ -36,7 +36,7 @@ export async function browseAbandonment({ customerId, settings, carried }: Brows
         if (event.type === 'cart_updated') carted = true;
         if (event.type === 'order_completed') {
           // Only an order placed after the message was sent can be its conversion.
-          if (followsSends && sent && !sentBefore(sent, event.occurredAt)) return;
+          if (followsSends && sent && !happenedAfter(sent, event.occurredAt)) return;
           order ??= completedOrder(event);
         }
       },
@@ -74,8 +74,4 @@ export async function browseAbandonment({ customerId, settings, carried }: Brows
       return journey.finish('converted', 'converted');
     },
   );
-}
-
-function sentBefore(sent: SendOutcome, occurredAt: string): boolean {
-  return !sent.sentAt || Date.parse(occurredAt) >= Date.parse(sent.sentAt);
 }

@@ -6,7 +6,7 @@ import { patched } from '@temporalio/workflow';
 import type { SendOutcome } from '../activities/messages';
 import type { Channel } from '../src/config';
 import type { JourneyEvent } from './definitions';
-import { completedOrder, CONVERSIONS_FOLLOW_SENDS, journeyActivities, runJourney, type CarriedByKit, type CompletedOrder } from './kit';
+import { completedOrder, CONVERSIONS_FOLLOW_SENDS, happenedAfter, journeyActivities, runJourney, type CarriedByKit, type CompletedOrder } from './kit';
 
 export interface CartItem {
   productId: string;
@@ -55,7 +55,7 @@ export async function cartReminder({ customerId, settings, carried }: CartRemind
       cartVersion += 1;
     } else if (event.type === 'order_completed' && !order) {
       // Only an order placed after the reminder was sent can be its conversion.
-      if (followsSends && sent?.sentAt && Date.parse(event.occurredAt) < Date.parse(sent.sentAt)) return;
+      if (followsSends && sent && !happenedAfter(sent, event.occurredAt)) return;
       order = completedOrder(event);
     }
   };

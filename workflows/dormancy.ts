@@ -108,7 +108,7 @@ export async function dormancy({ customerId, settings, carried }: DormancyInput)
     const recordWinBack = async () => {
       if (!winBack) return;
       if (followsSends) {
-        const credited = s.noticeMessageId !== null && (await journey.creditOrder(winBack, { messageId: s.noticeMessageId, status: 'sent', channel: null, reason: null }));
+        const credited = s.noticeMessageId !== null && (await journey.creditOrder(winBack, { messageId: s.noticeMessageId }));
         if (credited) s.convertedCycle = s.cycle;
         winBack = undefined;
         return;

@@ -78,6 +78,11 @@ const sendActivities = proxyActivities<Pick<Activities, 'sendMessage'>>({
   retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumAttempts: SEND_MAX_ATTEMPTS },
 });
 
+/** Whether something that happened at `occurredAt` came after the message was sent (and so may convert it). */
+export function happenedAfter(sent: SendOutcome, occurredAt: string): boolean {
+  return !sent.sentAt || Date.parse(occurredAt) >= Date.parse(sent.sentAt);
+}
+
 type Addressing = 'idempotencyKey' | 'journey' | 'workflowId' | 'step' | 'customerId' | 'visitorId';
 
 export interface SendOptions {
@@ -116,13 +121,11 @@ export interface Journey {
   send(step: string, message: Omit<SendRequest, Addressing>, options?: SendOptions): Promise<SendOutcome>;
   /** Ends the journey after a send that did not go out: `exited` when cancelled by an exit, else the status as stage. */
   notSent(outcome: SendOutcome): string;
-  /** Whether something that happened at `occurredAt` came after the message was sent (and so may convert). */
-  after(sent: SendOutcome, occurredAt: string): boolean;
   /**
    * Credits an order under the one attribution model (last touch, clicks preferred, once across
    * all journeys); true if it went to this message.
    */
-  creditOrder(order: CompletedOrder, sent: SendOutcome): Promise<boolean>;
+  creditOrder(order: CompletedOrder, sent: Pick<SendOutcome, 'messageId'>): Promise<boolean>;
   /** Records that a step sent nothing, and why (a `suppressed` message: never silently dropped). */
   skip(step: string, reason: string, purpose?: MessagePurpose): Promise<SendOutcome>;
   /** Records a conversion, once per run and step however often it is called. */
@@ -327,9 +330,6 @@ export function startJourney(options: JourneyOptions): Journey {
     notSent(outcome) {
       if (outcome.status === 'cancelled') return finish(outcome.reason ?? 'exited', 'exited');
       return finish(`${outcome.status}: ${outcome.reason ?? 'no reason given'}`, outcome.status);
-    },
-    after(sent, occurredAt) {
-      return sent.sentAt ? Date.parse(occurredAt) >= Date.parse(sent.sentAt) : true;
     },
     async creditOrder(order, sent) {
       const credited: Attribution | null = await journeyActivities.attributeOrder({ orderId: order.orderId });

@@ -5,7 +5,7 @@
 import { patched } from '@temporalio/workflow';
 import type { SendOutcome } from '../activities/messages';
 import type { Channel } from '../src/config';
-import { CONVERSIONS_FOLLOW_SENDS, runJourney } from './kit';
+import { CONVERSIONS_FOLLOW_SENDS, happenedAfter, runJourney } from './kit';
 
 export interface ReviewRequestInput {
   customerId: string;
@@ -57,7 +57,7 @@ export async function reviewRequest({ customerId, orderId, settings }: ReviewReq
       }
 
       // The conversion: a review after the request went out (not one the request never preceded).
-      const converts = !followsSends || (request?.status === 'sent' && journey.after(request, review!.occurredAt));
+      const converts = !followsSends || (request?.status === 'sent' && happenedAfter(request, review!.occurredAt));
       if (converts) await journey.recordConversion({ messageId: request?.messageId, revenue: 0, occurredAt: review!.occurredAt });
       journey.stage('inviting');
       await journey.send('referral-invite', {

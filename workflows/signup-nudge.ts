@@ -5,7 +5,7 @@
 import { patched } from '@temporalio/workflow';
 import type { SendOutcome } from '../activities/messages';
 import type { JourneyEvent } from './definitions';
-import { CONVERSIONS_FOLLOW_SENDS, runJourney, type CarriedByKit } from './kit';
+import { CONVERSIONS_FOLLOW_SENDS, happenedAfter, runJourney, type CarriedByKit } from './kit';
 
 export interface SignupNudgeInput {
   visitorId: string;
@@ -95,7 +95,7 @@ export async function signupNudge({ visitorId, settings, carried }: SignupNudgeI
       if (!converted) return journey.finish('not converted');
       journey.linkCustomer(converted.customerId);
       // A signup that happened before the popup was shown (reported late) is not its conversion.
-      if (followsSends && !journey.after(popup, converted.occurredAt)) return journey.finish('signed up before the nudge', 'exited');
+      if (followsSends && !happenedAfter(popup, converted.occurredAt)) return journey.finish('signed up before the nudge', 'exited');
       await journey.recordConversion({ customerId: converted.customerId, messageId: popup.messageId, revenue: 0, occurredAt: converted.occurredAt });
       return journey.finish('converted', 'converted');
     },

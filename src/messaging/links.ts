@@ -5,7 +5,7 @@
 //
 // The secret is the one that signs opt-out links (UNSUBSCRIBE_SECRET); the purpose is part of
 // what is signed, so a token made for one kind of link never verifies as the other.
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { readSignedToken, signToken } from './signed-token';
 
 export interface ClickTarget {
   /** The Message row's idempotencyKey. */
@@ -15,8 +15,6 @@ export interface ClickTarget {
 }
 
 const PURPOSE = 'message-click';
-
-const sign = (secret: string, payload: string) => createHmac('sha256', secret).update(`${PURPOSE}.${payload}`).digest('base64url');
 
 function isWebUrl(url: string): boolean {
   try {
@@ -31,24 +29,14 @@ function isWebUrl(url: string): boolean {
 export function clickToken(secret: string, { messageKey, url }: ClickTarget): string {
   if (!isWebUrl(url)) throw new Error(`only http and https links can be tracked, got "${url}"`);
   if (!messageKey) throw new Error('a tracked link needs the message key');
-  const payload = Buffer.from(JSON.stringify({ m: messageKey, u: url })).toString('base64url');
-  return `${payload}.${sign(secret, payload)}`;
+  return signToken(secret, { m: messageKey, u: url }, PURPOSE);
 }
 
 /** The message and destination of a token signed with `secret`, or null if it is not one. */
 export function verifyClickToken(secret: string, token: string): ClickTarget | null {
-  const [payload, signature, extra] = token.split('.');
-  if (!payload || !signature || extra !== undefined) return null;
-  const expected = Buffer.from(sign(secret, payload));
-  const given = Buffer.from(signature);
-  if (expected.length !== given.length || !timingSafeEqual(expected, given)) return null;
-  try {
-    const { m, u } = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as { m?: unknown; u?: unknown };
-    if (typeof m !== 'string' || !m || typeof u !== 'string' || !isWebUrl(u)) return null;
-    return { messageKey: m, url: u };
-  } catch {
-    return null;
-  }
+  const data = readSignedToken(secret, token, PURPOSE);
+  if (typeof data?.m !== 'string' || !data.m || typeof data.u !== 'string' || !isWebUrl(data.u)) return null;
+  return { messageKey: data.m, url: data.u };
 }
 
 export function clickUrl(publicUrl: string, token: string): string {
