@@ -23,7 +23,12 @@ export function createDb(databaseUrl: string, options: { poolSize?: number } = {
  */
 export function createPool(databaseUrl: string, options: { size?: number; connectTimeoutMs?: number } = {}): pg.Pool {
   const pool = new pg.Pool({ connectionString: databaseUrl, max: options.size ?? 10, connectionTimeoutMillis: options.connectTimeoutMs ?? 1500 });
+  // A connection lost while idle in the pool is reported on the pool; one lost while checked
+  // out (the dispatcher holds one while it signals Temporal) on the client itself, where an
+  // unheard 'error' would crash the process. Either way the pending query fails on its own,
+  // and the pool discards the dead client when it is released.
   pool.on('error', () => undefined);
+  pool.on('connect', (client) => client.on('error', () => undefined));
   return pool;
 }
 
