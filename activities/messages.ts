@@ -11,7 +11,7 @@ import { currentConsents, type CurrentConsent } from '../src/consent';
 import { jsonObject, type DbTx } from '../src/db';
 import type { Customer, Message, Prisma } from '../src/generated/prisma/client';
 import { formatAdvertising, quietHoursHold, variantFor, type HoursWindow } from '../src/messaging/rules';
-import { renderTemplate, TemplateError } from '../src/messaging/templates';
+import { isLegalNotice, renderTemplate, TemplateError } from '../src/messaging/templates';
 import { unsubscribeToken, unsubscribeUrl } from '../src/messaging/unsubscribe';
 
 export type MessagePurpose = 'marketing' | 'informational';
@@ -113,11 +113,19 @@ export function recipientOn(customer: CustomerWithConsents, channel: Channel): {
 }
 
 /** Every channel, in order, the customer can get this message on; and why not on the others. */
-export function eligibleChannels(customer: CustomerWithConsents, channels: Channel[], purpose: MessagePurpose): { candidates: Candidate[]; reasons: string[] } {
+export function eligibleChannels(
+  customer: CustomerWithConsents,
+  channels: Channel[],
+  purpose: MessagePurpose,
+  { legalNotice = false }: { legalNotice?: boolean } = {},
+): { candidates: Candidate[]; reasons: string[] } {
   const candidates: Candidate[] = [];
   const reasons: string[] = [];
   for (const channel of channels) {
-    const consent = customer.consents.find((c) => c.channel === channel && c.purpose === purpose);
+    let consent = customer.consents.find((c) => c.channel === channel && c.purpose === purpose);
+    // A notice the law requires (dormancy, consent re-confirmation) is informational, yet it must
+    // reach a customer who agreed only to marketing on the channel: that consent covers it too.
+    if (legalNotice && !consent?.granted) consent = customer.consents.find((c) => c.channel === channel && c.granted) ?? consent;
     if (!consent?.granted) {
       reasons.push(`${channel}: no ${purpose} consent`);
       continue;
@@ -276,7 +284,8 @@ export function createMessageActivities({ db, providers, messaging, clock = () =
     async recordFailedMessage(request: SkipRequest): Promise<SendOutcome> {
       const existing = await db.message.findUnique({ where: { idempotencyKey: request.idempotencyKey } });
       if (existing && FINAL.includes(existing.status)) return outcomeOf(existing);
-      return record(request, 'failed', request.reason);
+      // A message that failed while held is no longer waiting for anything.
+      return outcomeOf(await save(request, { status: 'failed', reason: request.reason, heldUntil: null }));
     },
 
     /** Records that a journey step sends nothing, and why. */
@@ -301,7 +310,8 @@ export function createMessageActivities({ db, providers, messaging, clock = () =
         const found = await db.customer.findUnique({ where: { id: request.customerId } });
         if (!found) return record(request, 'suppressed', 'unknown customer');
         customer = { ...found, consents: await currentConsents(db, found.id) };
-        const eligible = eligibleChannels(customer, request.channels, request.purpose);
+        const legalNotice = request.purpose === 'informational' && isLegalNotice(request.template);
+        const eligible = eligibleChannels(customer, request.channels, request.purpose, { legalNotice });
         if (eligible.candidates.length === 0) return record(request, 'suppressed', eligible.reasons.join('; '));
         candidates = eligible.candidates;
       } else if (request.visitorId && request.channels.includes('onsite')) {

@@ -7,7 +7,8 @@ import type { Server } from 'node:http';
 import { bundleWorkflowCode, DefaultLogger, NativeConnection, Runtime, type LogLevel, type Worker } from '@temporalio/worker';
 import { createApp } from './api/app';
 import { providersFromConfig } from './channels';
-import { ConfigError, loadConfig } from './config';
+import { ConfigError, loadConfig, type Config } from './config';
+import { backfillConsentReconfirmations } from './consent-backfill';
 import { maskDatabaseUrl, startEmbeddedPostgres } from './database/embedded-postgres';
 import { migrateDatabase } from './database/migrate';
 import { createDb, createPool } from './db';
@@ -49,6 +50,17 @@ async function shutdown(reason: string, exitCode = 0): Promise<void> {
   process.exit(exitCode);
 }
 
+/** Consents older than the re-confirmation journey get theirs (once per database: src/consent-backfill.ts). */
+async function startReconfirmationsOfOlderConsents(databaseUrl: string, config: Config): Promise<void> {
+  const pool = createPool(databaseUrl, { size: 1 });
+  try {
+    const { ran, customers } = await backfillConsentReconfirmations(pool, config, { log: console.log });
+    if (ran && customers) console.log(`  consent re-confirmation: ${customers} journeys queued for consents given before it existed`);
+  } finally {
+    await pool.end();
+  }
+}
+
 async function main() {
   process.on('SIGINT', () => void shutdown('SIGINT'));
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
@@ -79,6 +91,7 @@ async function main() {
   console.log('Applying database migrations…');
   const migrations = await migrateDatabase(databaseUrl, { log: console.log });
   if (!migrations.applied.length) console.log(`  up to date (${migrations.alreadyApplied} applied)`);
+  await startReconfirmationsOfOlderConsents(databaseUrl, config);
   const db = createDb(databaseUrl);
   cleanup.push(() => db.$disconnect());
 

@@ -25,6 +25,11 @@ export interface TemplateDefinition {
   text: Record<Locale, string>;
   /** Shorter or different text for some channels (e.g. SMS). */
   byChannel?: Partial<Record<Channel, Record<Locale, string>>>;
+  /**
+   * A notice the law requires (dormancy notice, consent re-confirmation): informational, and it
+   * also reaches a channel the customer agreed to marketing on (activities/messages.ts).
+   */
+  legalNotice?: true;
 }
 
 export class TemplateError extends Error {
@@ -98,6 +103,9 @@ export function registerTemplate(definition: TemplateDefinition): void {
 }
 
 export const templateIds = (): string[] => [...registry.keys()];
+
+/** Whether a registered template is a notice the law requires (false for an unknown one: its render fails later). */
+export const isLegalNotice = (id: string): boolean => registry.get(id)?.legalNotice === true;
 
 export function templateDefinition(id: string): TemplateDefinition {
   const definition = registry.get(id);
@@ -189,6 +197,7 @@ registerTemplate({
 
 registerTemplate({
   id: 'dormancy-notice',
+  legalNotice: true,
   // The legally required notice: informational, so it carries no offer (that is the win-back's).
   sample: { dormantOn: '2027-11-23' },
   text: {
@@ -268,6 +277,7 @@ const channelKo = '{% case consent.channel %}{% when "email" %}이메일{% when 
 const channelEn = '{% case consent.channel %}{% when "email" %}Email{% when "sms" %}Text{% when "kakao" %}KakaoTalk{% when "push" %}App push{% when "onsite" %}On-site{% else %}{{ consent.channel }}{% endcase %}';
 registerTemplate({
   id: 'consent-reconfirmation',
+  legalNotice: true,
   sample: {
     sender: 'crm-journeys',
     consents: [

@@ -108,6 +108,14 @@ describe('the guarded send', () => {
     expect([message.variant, message.cost.toFixed()]).toEqual(['alimtalk', '6.5']);
   });
 
+  it('sends a legally required notice on a marketing-only channel, but not an ordinary informational message', async () => {
+    await customer({}, [['email', 'marketing']]);
+    const notice = await run(sender(), request('notice', { purpose: 'informational', channels: ['sms', 'email'], template: 'dormancy-notice', data: { dormantOn: '2027-01-01' } }));
+    expect(notice).toMatchObject({ status: 'sent', channel: 'email' });
+    const review = await run(sender(), request('review', { purpose: 'informational', channels: ['sms', 'email'], template: 'review-request', data: { orderId: 'o-1' } }));
+    expect(review).toMatchObject({ status: 'suppressed', reason: 'sms: no informational consent; email: no informational consent' });
+  });
+
   it('counts SMS length in EUC-KR bytes: long texts go as LMS at the LMS price', async () => {
     await customer({}, [['sms', 'informational']]);
     const short = await run(sender(), request('short', { purpose: 'informational', channels: ['sms'], template: 'review-request', data: { orderId: 'o-1' } }));
@@ -411,6 +419,15 @@ describe('recordFailedMessage', () => {
     expect(await working.recordFailedMessage(failure('first', reason))).toMatchObject({ status: 'failed', reason });
     expect(await db.message.findUniqueOrThrow({ where: { idempotencyKey: request('first').idempotencyKey } })).toMatchObject({ status: 'failed', reason, sentAt: null });
     expect(await run((r) => working.sendMessage(r), request('second', { channels: ['email'] }))).toMatchObject({ status: 'sent' });
+  });
+
+  it('turns a held message failed and clears its hold', async () => {
+    await customer({}, [['email', 'marketing']]);
+    clock = new Date('2026-11-23T13:00:00Z'); // 22:00 in Seoul: quiet hours
+    const built = activities();
+    expect(await run((r) => built.sendMessage(r), request('night', { channels: ['email'] }))).toMatchObject({ status: 'held' });
+    expect(await built.recordFailedMessage(failure('night', 'send failed: database unavailable'))).toMatchObject({ status: 'failed', heldUntil: null });
+    expect(await db.message.findUniqueOrThrow({ where: { idempotencyKey: request('night').idempotencyKey } })).toMatchObject({ status: 'failed', heldUntil: null, sentAt: null });
   });
 
   it('does not overwrite a sent message', async () => {

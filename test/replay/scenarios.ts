@@ -5,7 +5,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { CartReminderInput } from '../../workflows/cart-reminder';
 import type { ConsentReconfirmationInput } from '../../workflows/consent-reconfirmation';
-import { journeyEventSignal, journeyEventsSignal, type JourneyEvent } from '../../workflows/definitions';
+import { journeyEventSignal, journeyEventsSignal, stateQuery, type JourneyEvent } from '../../workflows/definitions';
 import type { DormancyInput } from '../../workflows/dormancy';
 import type { ReviewRequestInput } from '../../workflows/review-request';
 import type { SignupNudgeInput } from '../../workflows/signup-nudge';
@@ -110,6 +110,24 @@ const orderEvent = (id: string, customerId: string, orderId: string, occurredAt:
 const at = async (env: TestWorkflowEnvironment) => new Date(await env.currentTimeMs()).toISOString();
 /** The first run of a journey that continued as new: its history ends in ContinuedAsNew. */
 const firstRunOf = (env: TestWorkflowEnvironment, handle: { workflowId: string; signaledRunId: string }) => env.client.workflow.getHandle(handle.workflowId, handle.signaledRunId);
+/**
+ * Waits (stepping the test server's clock) until the first run has continued as new, then ends
+ * the next run (a watcher that would run forever); returns the first run. Its state is polled:
+ * waiting on its result right after it continued stalls the test server's clock.
+ */
+const continuedThenTerminated = async (env: TestWorkflowEnvironment, handle: { workflowId: string; signaledRunId: string }, stepMs = DAY) => {
+  const firstRun = firstRunOf(env, handle);
+  for (let steps = 0; (await firstRun.describe()).status.name === 'RUNNING'; steps += 1) {
+    if (steps === 100) throw new Error(`${handle.workflowId} did not continue as new`);
+    await env.sleep(stepMs);
+  }
+  // The next run has started (it answers) before it is ended.
+  const latest = env.client.workflow.getHandle(handle.workflowId);
+  await latest.query(stateQuery);
+  await latest.terminate('history captured');
+  return firstRun;
+};
+const dormancySettings: DormancyInput['settings'] = { warningAfterMs: 335 * DAY, dormantAfterMs: 365 * DAY, windowMs: 30 * DAY, channels: ['email'], offer: 'coupon' };
 
 export const historyScenarios: HistoryScenario[] = [
   {
@@ -413,6 +431,158 @@ export const historyScenarios: HistoryScenario[] = [
       await handle.signal(journeyEventSignal, orderEvent('e-30', 'c-replay-29', 'o-30', await at(env)));
       await env.sleep(DAY);
       await handle.terminate('history captured');
+      return handle;
+    },
+  },
+  {
+    // signup nudge whose popup send fails for good: recorded as failed, ends with stage failed
+    name: 'signup-nudge-send-failed',
+    activities: failingActivities,
+    async run(env, taskQueue) {
+      const settings: SignupNudgeInput['settings'] = { minViews: 1, delayMs: HOUR / 2, windowMs: 7 * DAY, offer: '10% off' };
+      const view: JourneyEvent = { id: 'e-31', type: 'page_viewed', anonymousId: 'v-replay-31', occurredAt: await at(env), properties: { path: '/' } };
+      return start(env, taskQueue, 'signupNudge', 'signup-nudge:v-replay-31', [{ visitorId: 'v-replay-31', settings } satisfies SignupNudgeInput], view);
+    },
+  },
+  {
+    // the operator cancels the signup nudge while it counts views: stage cancelled, the workflow closes cancelled
+    name: 'signup-nudge-cancelled',
+    activities: rightActivities,
+    async run(env, taskQueue) {
+      const settings: SignupNudgeInput['settings'] = { minViews: 2, delayMs: HOUR / 2, windowMs: 7 * DAY, offer: '10% off' };
+      const view: JourneyEvent = { id: 'e-32', type: 'page_viewed', anonymousId: 'v-replay-32', occurredAt: await at(env), properties: { path: '/' } };
+      const handle = await start(env, taskQueue, 'signupNudge', 'signup-nudge:v-replay-32', [{ visitorId: 'v-replay-32', settings } satisfies SignupNudgeInput], view);
+      await env.sleep(HOUR);
+      await handle.cancel();
+      return handle;
+    },
+  },
+  {
+    // a flood of product views while browse abandonment waits: it continues as new carrying the product
+    name: 'browse-abandonment-continued-as-new',
+    activities: rightActivities,
+    async run(env, taskQueue) {
+      const viewed = async (id: string): Promise<JourneyEvent> => ({ id, type: 'product_viewed', customerId: 'c-replay-33', occurredAt: await at(env), properties: { productId: 'p-lamp' } });
+      const handle = await start(env, taskQueue, 'browseAbandonment', 'browse-abandonment:c-replay-33', [{ customerId: 'c-replay-33', settings: { delayMs: 2 * HOUR, windowMs: 3 * DAY, channels: ['kakao'], historyLimit: 60 } }], await viewed('e-33'));
+      for (let i = 0; i < 40; i += 1) await handle.signal(journeyEventsSignal, [{ ...(await viewed(`e-pv-${i}`)), seq: i + 2 }]);
+      return firstRunOf(env, handle);
+    },
+  },
+  {
+    // browse abandonment whose nudge fails for good: recorded as failed, ends with stage failed
+    name: 'browse-abandonment-send-failed',
+    activities: failingActivities,
+    async run(env, taskQueue) {
+      const viewed: JourneyEvent = { id: 'e-34', type: 'product_viewed', customerId: 'c-replay-34', occurredAt: await at(env), properties: { productId: 'p-lamp' } };
+      return start(env, taskQueue, 'browseAbandonment', 'browse-abandonment:c-replay-34', [{ customerId: 'c-replay-34', settings: { delayMs: 2 * HOUR, windowMs: 3 * DAY, channels: ['kakao'] } }], viewed);
+    },
+  },
+  {
+    // the recommendation is held for quiet hours, then sent after the hold (upsell has no exit)
+    name: 'upsell-held-then-sent',
+    activities: heldActivities,
+    async run(env, taskQueue) {
+      const handle = await start(env, taskQueue, 'upsell', 'upsell:o-35', [{ customerId: 'c-replay-35', orderId: 'o-35', settings: { delayMs: 7 * DAY, windowMs: 7 * DAY, maxProducts: 3, channels: ['kakao'] } } satisfies UpsellInput], orderEvent('e-35', 'c-replay-35', 'o-35', await at(env)));
+      rightClock.heldFor = (await env.currentTimeMs()) + 7 * DAY + 8 * HOUR;
+      await env.sleep(7 * DAY + HOUR);
+      // Held once: the send after the hold goes out.
+      rightClock.heldFor = 0;
+      return handle;
+    },
+  },
+  {
+    // the operator cancels the upsell while its recommendation is held for quiet hours
+    name: 'upsell-cancelled-while-held',
+    activities: heldActivities,
+    async run(env, taskQueue) {
+      const handle = await start(env, taskQueue, 'upsell', 'upsell:o-36', [{ customerId: 'c-replay-36', orderId: 'o-36', settings: { delayMs: 7 * DAY, windowMs: 7 * DAY, maxProducts: 3, channels: ['kakao'] } } satisfies UpsellInput], orderEvent('e-36', 'c-replay-36', 'o-36', await at(env)));
+      rightClock.heldFor = (await env.currentTimeMs()) + 7 * DAY + 8 * HOUR;
+      await env.sleep(7 * DAY + HOUR);
+      await handle.cancel();
+      rightClock.heldFor = 0;
+      return handle;
+    },
+  },
+  {
+    // review request whose send fails for good: recorded as failed, ends with stage failed
+    name: 'review-request-send-failed',
+    activities: failingActivities,
+    async run(env, taskQueue) {
+      const delivered: JourneyEvent = { id: 'e-37', type: 'order_delivered', customerId: 'c-replay-37', occurredAt: await at(env), properties: { orderId: 'o-37' } };
+      return start(env, taskQueue, 'reviewRequest', 'review-request:o-37', [{ customerId: 'c-replay-37', orderId: 'o-37', settings: { delayMs: 3 * DAY, reminderDelayMs: 4 * DAY, channels: ['kakao'], referralOffer: '5,000 points' } } satisfies ReviewRequestInput], delivered);
+    },
+  },
+  {
+    // the dormancy notice and win-back fail for good (recorded as failed), the account goes dormant, then the operator stops it
+    name: 'dormancy-send-failed',
+    activities: { ...failingActivities, lastSeen: () => Promise.resolve(null) },
+    async run(env, taskQueue) {
+      const first: JourneyEvent = { id: 'e-38', type: 'page_viewed', customerId: 'c-replay-38', occurredAt: await at(env), properties: {} };
+      const handle = await start(env, taskQueue, 'dormancy', 'dormancy:c-replay-38', [{ customerId: 'c-replay-38', settings: dormancySettings } satisfies DormancyInput], first);
+      await env.sleep(366 * DAY);
+      await handle.terminate('history captured');
+      return handle;
+    },
+  },
+  {
+    // a busy customer's events restart the dormancy clock until the history passes its limit: continue-as-new
+    name: 'dormancy-continued-as-new',
+    activities: { ...rightActivities, lastSeen: () => Promise.resolve(null) },
+    async run(env, taskQueue) {
+      const seen = async (id: string): Promise<JourneyEvent> => ({ id, type: 'app_opened', customerId: 'c-replay-39', occurredAt: await at(env), properties: {} });
+      const handle = await start(env, taskQueue, 'dormancy', 'dormancy:c-replay-39', [{ customerId: 'c-replay-39', settings: { ...dormancySettings, historyLimit: 30 } } satisfies DormancyInput], await seen('e-39'));
+      // One event a day until the first run has continued as new (none is sent while it does).
+      const firstRun = firstRunOf(env, handle);
+      for (let i = 0; i < 20 && (await firstRun.describe()).status.name === 'RUNNING'; i += 1) {
+        await handle.signal(journeyEventsSignal, [{ ...(await seen(`e-ao-${i}`)), seq: i + 1 }]);
+        await env.sleep(DAY);
+      }
+      return continuedThenTerminated(env, handle);
+    },
+  },
+  {
+    // the operator cancels the dormancy watcher: stage cancelled, the workflow closes cancelled
+    name: 'dormancy-cancelled',
+    activities: rightActivities,
+    async run(env, taskQueue) {
+      const first: JourneyEvent = { id: 'e-40', type: 'page_viewed', customerId: 'c-replay-40', occurredAt: await at(env), properties: {} };
+      const handle = await start(env, taskQueue, 'dormancy', 'dormancy:c-replay-40', [{ customerId: 'c-replay-40', settings: dormancySettings } satisfies DormancyInput], first);
+      await env.sleep(10 * DAY);
+      await handle.cancel();
+      return handle;
+    },
+  },
+  {
+    // the re-confirmation notice fails for good: recorded as failed, then continue-as-new all the same
+    name: 'consent-reconfirmation-send-failed',
+    activities: { ...failingActivities, marketingConsents: consentActivities.marketingConsents },
+    async run(env, taskQueue) {
+      consentClock.grantedAt = await at(env);
+      const handle = await env.client.workflow.signalWithStart('consentReconfirmation', {
+        workflowId: 'consent-reconfirmation:c-replay-41',
+        taskQueue,
+        args: [{ customerId: 'c-replay-41', settings: consentSettings } satisfies ConsentReconfirmationInput],
+        signal: journeyEventsSignal,
+        signalArgs: [[consentChanged('e-41', 'c-replay-41', consentClock.grantedAt, true, 1)]],
+      });
+      return continuedThenTerminated(env, handle, 30 * DAY);
+    },
+  },
+  {
+    // the operator cancels consent re-confirmation while it waits for the notice
+    name: 'consent-reconfirmation-cancelled',
+    activities: consentActivities,
+    async run(env, taskQueue) {
+      consentClock.grantedAt = await at(env);
+      const handle = await env.client.workflow.signalWithStart('consentReconfirmation', {
+        workflowId: 'consent-reconfirmation:c-replay-42',
+        taskQueue,
+        args: [{ customerId: 'c-replay-42', settings: consentSettings } satisfies ConsentReconfirmationInput],
+        signal: journeyEventsSignal,
+        signalArgs: [[consentChanged('e-42', 'c-replay-42', consentClock.grantedAt, true, 1)]],
+      });
+      await env.sleep(100 * DAY);
+      await handle.cancel();
       return handle;
     },
   },

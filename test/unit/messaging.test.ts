@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { eligibleChannels, recipientOn, type CustomerWithConsents } from '../../activities/messages';
 import type { Channel } from '../../src/config';
 import type { Customer } from '../../src/generated/prisma/client';
-import { renderTemplate, TemplateError, templateIds } from '../../src/messaging/templates';
+import { isLegalNotice, renderTemplate, TemplateError, templateIds } from '../../src/messaging/templates';
 
 const now = new Date('2026-11-23T00:00:00Z');
 
@@ -64,9 +64,24 @@ describe('channel choice', () => {
     });
   });
 
-  it('does not let marketing consent cover informational messages', () => {
+  it('does not let marketing consent cover an ordinary informational message', () => {
     const c = customer({ email: 'a@example.com' }, [['email', 'marketing', true]]);
     expect(firstChannel(c, ['email'], 'informational')).toEqual({ reasons: ['email: no informational consent'] });
+  });
+
+  it('lets marketing consent carry a legally required notice, but no consent at all does not', () => {
+    const c = customer({ email: 'a@example.com', phone: '+821012345678' }, [['email', 'marketing', true], ['sms', 'informational', false]]);
+    expect(eligibleChannels(c, ['sms', 'email'], 'informational', { legalNotice: true })).toEqual({
+      candidates: [{ channel: 'email', recipient: 'a@example.com', nightTime: false }],
+      reasons: ['sms: no informational consent'],
+    });
+    // An informational refusal does not stop the notice where marketing is agreed to.
+    const refused = customer({ email: 'a@example.com' }, [['email', 'informational', false], ['email', 'marketing', true]]);
+    expect(firstChannel(refused, ['email'], 'informational', { legalNotice: true })).toEqual({ channel: 'email', recipient: 'a@example.com' });
+  });
+
+  it('marks the dormancy notice and the consent re-confirmation as legal notices, and nothing else', () => {
+    expect(templateIds().filter(isLegalNotice).sort()).toEqual(['consent-reconfirmation', 'dormancy-notice']);
   });
 
   it('finds the push token in the attributes', () => {
