@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { timeZoneSchema } from './time-zone';
 
 /** A duration such as `30m`, `24h`, `3d`, `10s` or `500ms`, parsed to milliseconds. */
-const duration = z
+export const durationSchema = z
   .string()
   .trim()
   .transform((value, ctx) => {
@@ -19,7 +19,7 @@ const duration = z
   });
 
 const port = z.coerce.number().int().min(1).max(65535);
-const currencyCode = z.string().regex(/^[A-Z]{3}$/, 'expected an ISO 4217 currency code such as KRW or USD');
+export const currencyCode = z.string().regex(/^[A-Z]{3}$/, 'expected an ISO 4217 currency code such as KRW or USD');
 const count = z.coerce.number().int().min(0);
 
 const channel = z.enum(['email', 'sms', 'push', 'kakao', 'onsite']);
@@ -113,6 +113,8 @@ const envSchema = z.object({
   QUIET_HOURS_KAKAO: hoursWindow.optional(),
   QUIET_HOURS_PUSH: hoursWindow.optional(),
   FREQUENCY_CAP: frequencyCap.default({ count: 3, windowMs: ms('7d') }),
+  /** Segment previews warn below this many customers (small_audience). */
+  MIN_AUDIENCE: count.default(100),
   CHANNEL_COSTS: costTable.default({ sms: '8.4', lms: '25.9', alimtalk: '6.5', friendtalk: '3.07', email: '0.3', push: '0', onsite: '0' }),
   CHANNEL_COSTS_CURRENCY: currencyCode.default('KRW'),
   UNSUBSCRIBE_SECRET: z.string().min(16, 'needs at least 16 characters').optional(),
@@ -135,40 +137,40 @@ const envSchema = z.object({
   WEBHOOK_URL: z.url().optional(),
   WEBHOOK_SECRET: z.string().min(16, 'needs at least 16 characters').optional(),
 
-  CART_REMINDER_DELAY: duration.default(ms('24h')),
+  CART_REMINDER_DELAY: durationSchema.default(ms('24h')),
   CART_REMINDER_MIN_ORDERS: count.default(1),
-  CART_REMINDER_WINDOW: duration.default(ms('3d')),
+  CART_REMINDER_WINDOW: durationSchema.default(ms('3d')),
   CART_REMINDER_CHANNELS: channelList.default(['kakao', 'sms', 'email']),
 
   SIGNUP_NUDGE_MIN_VIEWS: count.min(1).default(2),
-  SIGNUP_NUDGE_DELAY: duration.default(ms('30m')),
-  SIGNUP_NUDGE_WINDOW: duration.default(ms('7d')),
+  SIGNUP_NUDGE_DELAY: durationSchema.default(ms('30m')),
+  SIGNUP_NUDGE_WINDOW: durationSchema.default(ms('7d')),
   SIGNUP_NUDGE_OFFER: z.string().min(1).default('첫 구매 10% 할인 쿠폰'),
 
-  UPSELL_DELAY: duration.default(ms('7d')),
-  UPSELL_WINDOW: duration.default(ms('7d')),
+  UPSELL_DELAY: durationSchema.default(ms('7d')),
+  UPSELL_WINDOW: durationSchema.default(ms('7d')),
   UPSELL_MAX_PRODUCTS: count.min(1).default(3),
   UPSELL_CHANNELS: channelList.default(['kakao', 'sms', 'email']),
 
-  DORMANCY_WARNING_AFTER: duration.default(ms('335d')),
-  DORMANCY_AFTER: duration.default(ms('365d')),
-  DORMANCY_WINDOW: duration.default(ms('30d')),
+  DORMANCY_WARNING_AFTER: durationSchema.default(ms('335d')),
+  DORMANCY_AFTER: durationSchema.default(ms('365d')),
+  DORMANCY_WINDOW: durationSchema.default(ms('30d')),
   DORMANCY_CHANNELS: channelList.default(['email', 'kakao', 'sms']),
   DORMANCY_OFFER: z.string().min(1).default('5,000원 재방문 쿠폰'),
 
-  REVIEW_REQUEST_DELAY: duration.default(ms('3d')),
-  REVIEW_REMINDER_DELAY: duration.default(ms('4d')),
+  REVIEW_REQUEST_DELAY: durationSchema.default(ms('3d')),
+  REVIEW_REMINDER_DELAY: durationSchema.default(ms('4d')),
   REVIEW_CHANNELS: channelList.default(['kakao', 'sms', 'email']),
   REFERRAL_OFFER: z.string().min(1).default('5,000원 적립금'),
 
   // The README's worked example journey: off unless a delay is set.
-  BROWSE_ABANDONMENT_DELAY: duration.optional(),
-  BROWSE_ABANDONMENT_WINDOW: duration.default(ms('3d')),
+  BROWSE_ABANDONMENT_DELAY: durationSchema.optional(),
+  BROWSE_ABANDONMENT_WINDOW: durationSchema.default(ms('3d')),
   BROWSE_ABANDONMENT_CHANNELS: channelList.default(['kakao', 'sms', 'email']),
 
   // Korean law: every 2 years a customer is told which marketing consents they gave. The
   // duration format has no years: 730d.
-  CONSENT_RECONFIRM_EVERY: duration.default(ms('730d')),
+  CONSENT_RECONFIRM_EVERY: durationSchema.default(ms('730d')),
   CONSENT_RECONFIRM_CHANNELS: channelList.default(['email', 'kakao', 'sms']),
 });
 
@@ -224,6 +226,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
     logLevel: raw.LOG_LEVEL,
     /** Journey runs one dispatcher delivers to at once. */
     dispatchConcurrency: raw.DISPATCH_CONCURRENCY,
+    segments: { minAudience: raw.MIN_AUDIENCE, currency: raw.CHANNEL_COSTS_CURRENCY },
     publicUrl: raw.PUBLIC_URL ?? `http://localhost:${raw.PORT}`,
     providers: {
       email: raw.EMAIL_PROVIDER,

@@ -1,0 +1,191 @@
+// Segments over the database: preview a rule, save it, page through its members. Every
+// question is one SQL statement built by compile.ts; customers are never loaded to be filtered.
+import type pg from 'pg';
+import { compileRule, Params, SegmentRuleError, type CompileContext } from './compile';
+import { conditionCount, depthOf, describeRule, MAX_DEPTH, referencedSegments, ruleSchema, ruleToJson, type Rule } from './rules';
+
+export interface SegmentSettings {
+  /** MIN_AUDIENCE: previews warn below it. */
+  minAudience: number;
+  /** revenue / aov without a currency. */
+  currency: string;
+}
+
+export interface Preview {
+  size: number;
+  sample: string[];
+  conditions: number;
+  steps: { condition: string; size: number }[];
+  warnings: { code: 'too_many_conditions' | 'small_audience'; message: string }[];
+}
+
+export interface SavedSegment {
+  id: string;
+  name: string;
+  rules: unknown;
+  references: string[];
+  createdAt: Date;
+}
+
+/** A preview or member query is stopped past this (a runaway rule must not hold a connection). */
+const STATEMENT_TIMEOUT = '30s';
+/** Saved segments followed through references, at most (guards against a chain built to exhaust). */
+const MAX_SEGMENTS = 50;
+
+/**
+ * The saved segments a rule refers to, and those they refer to, by id. A missing one is left
+ * out (compiling names it); a cycle is refused when compiled.
+ */
+export async function loadReferencedSegments(client: pg.Pool | pg.PoolClient, rule: Rule): Promise<Map<string, Rule>> {
+  const found = new Map<string, Rule>();
+  let wanted = referencedSegments(rule);
+  while (wanted.length) {
+    if (found.size + wanted.length > MAX_SEGMENTS) throw new SegmentRuleError('rules', `refers to more than ${MAX_SEGMENTS} saved segments`);
+    const rows = await client.query<{ id: string; rules: unknown }>(`SELECT id, rules FROM "Segment" WHERE id = ANY($1::text[])`, [wanted]);
+    const next: string[] = [];
+    for (const row of rows.rows) {
+      const parsed = ruleSchema.parse(row.rules);
+      found.set(row.id, parsed);
+      for (const id of referencedSegments(parsed)) if (!found.has(id) && !wanted.includes(id)) next.push(id);
+    }
+    wanted = next;
+  }
+  return found;
+}
+
+async function contextFor(client: pg.Pool | pg.PoolClient, rule: Rule, settings: SegmentSettings, now: Date): Promise<CompileContext> {
+  if (depthOf(rule) > MAX_DEPTH) throw new SegmentRuleError('rules', `groups nest deeper than ${MAX_DEPTH}`);
+  return { now, currency: settings.currency, segments: await loadReferencedSegments(client, rule) };
+}
+
+/** Runs statements in a read-only transaction with a time limit. */
+async function readOnly<T>(pool: pg.Pool, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+  const client = await pool.connect();
+  try {
+    await client.query(`BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY`);
+    await client.query(`SET LOCAL statement_timeout = '${STATEMENT_TIMEOUT}'`);
+    const result = await work(client);
+    await client.query('COMMIT');
+    return result;
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw error;
+  } finally {
+    client.release();
+  }
+}
+
+/** The SQL that selects a rule's customers' ids (for EXPLAIN, members and campaign audiences). */
+export function compileAudience(rule: Rule, context: CompileContext): { text: string; values: unknown[] } {
+  const params = new Params();
+  const predicate = compileRule(rule, context, params);
+  return { text: `SELECT c.id FROM "Customer" c WHERE ${predicate}`, values: params.values };
+}
+
+/**
+ * Size, a sample, and the audience left after each top-level condition of an `all`: one count
+ * per step (conditions 1..i), each planned on its own so the most selective index leads. In
+ * one repeatable-read snapshot, so the steps agree with each other.
+ */
+export async function previewSegment(pool: pg.Pool, rule: Rule, settings: SegmentSettings, now: Date = new Date()): Promise<Preview> {
+  return readOnly(pool, async (client) => {
+    const context = await contextFor(client, rule, settings, now);
+    const parts = 'all' in rule ? rule.all : [rule];
+    const steps: Preview['steps'] = [];
+    for (let i = 0; i < parts.length; i += 1) {
+      const params = new Params();
+      const predicate = parts
+        .slice(0, i + 1)
+        .map((part, j) => compileRule(part, context, params, 'all' in rule ? `rules.all[${j}]` : 'rules'))
+        .join(' AND ');
+      const { rows } = await client.query<{ size: number }>(`SELECT count(*)::int AS size FROM "Customer" c WHERE ${predicate}`, params.values);
+      steps.push({ condition: describeRule(parts[i]), size: rows[0].size });
+    }
+    const size = steps[steps.length - 1].size;
+
+    const audience = compileAudience(rule, context);
+    const sample = await client.query<{ id: string }>(`${audience.text} ORDER BY c.id LIMIT 10`, audience.values);
+
+    const conditions = conditionCount(rule);
+    const warnings: Preview['warnings'] = [];
+    if (conditions > 3) {
+      warnings.push({ code: 'too_many_conditions', message: `${conditions} conditions: past 3 an audience usually shrinks too far to learn from (2–3 is the useful range)` });
+    }
+    if (size < settings.minAudience) {
+      warnings.push({ code: 'small_audience', message: `${size} customers: under MIN_AUDIENCE (${settings.minAudience}), too few for the results to mean much` });
+    }
+    return { size, sample: sample.rows.map((r) => r.id), conditions, steps, warnings };
+  });
+}
+
+/** Checks a rule compiles (saved segments it names exist, no cycle) without running it. */
+export async function checkRule(pool: pg.Pool, rule: Rule, settings: SegmentSettings): Promise<void> {
+  compileRule(rule, await contextFor(pool, rule, settings, new Date()), new Params());
+}
+
+export async function createSegment(pool: pg.Pool, input: { name: string; rules: Rule }, settings: SegmentSettings): Promise<SavedSegment> {
+  await checkRule(pool, input.rules, settings);
+  const { rows } = await pool.query<SavedSegment>(
+    `INSERT INTO "Segment" (id, name, rules, "references") VALUES (gen_random_uuid()::text, $1, $2::jsonb, $3::text[])
+     RETURNING id, name, rules, "references", "createdAt"`,
+    [input.name, JSON.stringify(ruleToJson(input.rules)), referencedSegments(input.rules)],
+  );
+  return rows[0];
+}
+
+export async function listSegments(pool: pg.Pool): Promise<SavedSegment[]> {
+  return (await pool.query<SavedSegment>(`SELECT id, name, rules, "references", "createdAt" FROM "Segment" ORDER BY "createdAt", id`)).rows;
+}
+
+export async function findSegment(pool: pg.Pool, id: string): Promise<SavedSegment | null> {
+  return (await pool.query<SavedSegment>(`SELECT id, name, rules, "references", "createdAt" FROM "Segment" WHERE id = $1`, [id])).rows[0] ?? null;
+}
+
+/** Deletes a segment no other refers to: 'deleted', 'missing', or the ids of those referring to it. */
+export async function deleteSegment(pool: pg.Pool, id: string): Promise<'deleted' | 'missing' | { referencedBy: string[] }> {
+  const client = await pool.connect();
+  try {
+    await client.query('BEGIN');
+    const target = await client.query(`SELECT id FROM "Segment" WHERE id = $1 FOR UPDATE`, [id]);
+    if (!target.rowCount) {
+      await client.query('ROLLBACK');
+      return 'missing';
+    }
+    const referrers = await client.query<{ id: string }>(`SELECT id FROM "Segment" WHERE "references" @> ARRAY[$1]::text[] ORDER BY id`, [id]);
+    if (referrers.rowCount) {
+      await client.query('ROLLBACK');
+      return { referencedBy: referrers.rows.map((r) => r.id) };
+    }
+    await client.query(`DELETE FROM "Segment" WHERE id = $1`, [id]);
+    await client.query('COMMIT');
+    return 'deleted';
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw error;
+  } finally {
+    client.release();
+  }
+}
+
+export interface MembersPage {
+  members: { id: string; name: string | null; email: string | null }[];
+  /** Pass as `cursor` for the next page; null on the last. */
+  nextCursor: string | null;
+}
+
+/** One page of a rule's customers in id order, after `cursor` (keyset: every page costs the same). */
+export async function segmentMembers(pool: pg.Pool, rule: Rule, settings: SegmentSettings, { cursor, limit }: { cursor?: string; limit: number }, now: Date = new Date()): Promise<MembersPage> {
+  return readOnly(pool, async (client) => {
+    const context = await contextFor(client, rule, settings, now);
+    const params = new Params();
+    const predicate = compileRule(rule, context, params);
+    const after = cursor ? ` AND c.id > ${params.add(cursor, 'text')}` : '';
+    const { rows } = await client.query<MembersPage['members'][number]>(
+      `SELECT c.id, c.name, c.email FROM "Customer" c WHERE ${predicate}${after} ORDER BY c.id LIMIT ${params.add(limit + 1, 'int')}`,
+      params.values,
+    );
+    const more = rows.length > limit;
+    const members = rows.slice(0, limit);
+    return { members, nextCursor: more ? members[members.length - 1].id : null };
+  });
+}
