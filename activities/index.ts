@@ -1,6 +1,7 @@
 // Every side effect a journey performs. Workflows import this module by type only.
 import type { ChannelProviders } from '../src/channels/provider';
 import type { MessagingSettings } from './messages';
+import type { Config } from '../src/config';
 import type { Db } from '../src/db';
 import { createConsentActivities } from './consents';
 import { createConversionActivities } from './conversions';
@@ -8,6 +9,7 @@ import { createCustomerActivities } from './customers';
 import { createMessageActivities } from './messages';
 import { createOrderActivities } from './orders';
 import { createRecommendationActivities } from './recommendations';
+import { createRfmActivities } from './rfm';
 import { createSettingsActivities } from './settings';
 
 export interface ActivityDeps {
@@ -18,6 +20,8 @@ export interface ActivityDeps {
   clock?: () => Date;
   /** Journey settings (`config.journeys`): long-lived journeys read them at continue-as-new. */
   journeys?: object;
+  /** The whole configuration: RFM scoring stores events (their routing needs it). */
+  config?: Config;
 }
 
 export function createActivities(deps: ActivityDeps) {
@@ -29,5 +33,6 @@ export function createActivities(deps: ActivityDeps) {
     ...createCustomerActivities(deps),
     ...createConsentActivities(deps),
     ...createSettingsActivities(deps),
+    ...createRfmActivities(deps),
   };
 }

@@ -113,6 +113,9 @@ const envSchema = z.object({
   QUIET_HOURS_KAKAO: hoursWindow.optional(),
   QUIET_HOURS_PUSH: hoursWindow.optional(),
   FREQUENCY_CAP: frequencyCap.default({ count: 3, windowMs: ms('7d') }),
+  /** RFM scoring: the base is customers with an order in this lookback; a cron schedule (daily). */
+  RFM_LOOKBACK: durationSchema.default(ms('365d')),
+  RFM_SCHEDULE: z.string().trim().regex(/^\S+( \S+){4}$/, 'expected a cron expression with 5 fields, e.g. "0 3 * * *"').default('0 3 * * *'),
   /** Segment previews warn below this many customers (small_audience). */
   MIN_AUDIENCE: count.default(100),
   CHANNEL_COSTS: costTable.default({ sms: '8.4', lms: '25.9', alimtalk: '6.5', friendtalk: '3.07', email: '0.3', push: '0', onsite: '0' }),
@@ -227,6 +230,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
     /** Journey runs one dispatcher delivers to at once. */
     dispatchConcurrency: raw.DISPATCH_CONCURRENCY,
     segments: { minAudience: raw.MIN_AUDIENCE, currency: raw.CHANNEL_COSTS_CURRENCY },
+    rfm: { lookbackMs: raw.RFM_LOOKBACK, currency: raw.CHANNEL_COSTS_CURRENCY, schedule: raw.RFM_SCHEDULE },
     publicUrl: raw.PUBLIC_URL ?? `http://localhost:${raw.PORT}`,
     providers: {
       email: raw.EMAIL_PROVIDER,

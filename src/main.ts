@@ -13,6 +13,7 @@ import { maskDatabaseUrl, startEmbeddedPostgres } from './database/embedded-post
 import { migrateDatabase } from './database/migrate';
 import { createDb, createPool } from './db';
 import { Dispatcher } from './dispatch/dispatcher';
+import { ensureRfmSchedule } from './rfm/schedule';
 import { developmentApiKey, unsubscribeSecret } from './secrets';
 import { lazyTemporalClient } from './temporal/connection';
 import { startDevServer, type DevServer } from './temporal/dev-server';
@@ -125,6 +126,7 @@ async function main() {
       workflowBundle,
       messaging: messagingSettings(config),
       journeys: config.journeys,
+      config,
       providers: providersFromConfig(config, db),
     });
     const running = worker.run();
@@ -142,6 +144,11 @@ async function main() {
   // API keeps taking events, while Temporal is away.
   const { connection, client } = lazyTemporalClient(address, config.temporal.namespace);
   cleanup.push(() => connection.close());
+
+  if (roles.includes('worker')) {
+    // The daily RFM scoring (RFM_SCHEDULE): created on first start, updated after.
+    console.log(`RFM scoring schedule ${await ensureRfmSchedule(client, config)} (${config.rfm.schedule}, ${config.messaging.defaultTimezone})`);
+  }
 
   if (roles.includes('dispatcher')) {
     const dispatcher = new Dispatcher({ databaseUrl, client, config, concurrency: config.dispatchConcurrency });

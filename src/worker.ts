@@ -21,6 +21,8 @@ export interface JourneyWorkerOptions {
   providers?: ChannelProviders;
   /** Journey settings handed to long-lived journeys at continue-as-new (`config.journeys`). */
   journeys?: Config['journeys'];
+  /** The configuration, for activities that store events (RFM scoring). */
+  config?: Config;
   /** Pre-bundled workflow code (tests bundle once per file); otherwise bundled from workflows/. */
   workflowBundle?: WorkerOptions['workflowBundle'];
   /** Extra worker options, e.g. `maxCachedWorkflows: 0` to force replay on every task. */
@@ -44,7 +46,7 @@ export async function createJourneyWorker(options: JourneyWorkerOptions): Promis
     namespace: options.namespace,
     taskQueue: options.taskQueue,
     ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
-    activities: createActivities({ db: options.db, providers: options.providers ?? defaultProviders(options.db), messaging: options.messaging, journeys: options.journeys }),
+    activities: createActivities({ db: options.db, providers: options.providers ?? defaultProviders(options.db), messaging: options.messaging, journeys: options.journeys, config: options.config }),
     // Activities in flight get this long to finish on shutdown (the SDK default is 0).
     shutdownGraceTime: '10 seconds',
     ...options.tuning,

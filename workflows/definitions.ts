@@ -39,6 +39,23 @@ export const journeyEventSignal = defineSignal<[JourneyEvent]>('journeyEvent');
 
 export const stateQuery = defineQuery<JourneyState>('state');
 
+/** RFM scoring's progress (workflows/rfm-scoring.ts), answered to its `state` query. */
+export interface RfmScoringState {
+  stage: 'scoring' | 'applying' | 'finishing' | 'done';
+  /** Customers in the base (an order within RFM_LOOKBACK); null until scored. */
+  customers: number | null;
+  applied: number;
+  /** Customers whose segment changed (each got an `rfm_segment_changed` event). */
+  changed: number;
+  /** Customers who left the base (unscored). */
+  removed: number;
+  startedAt: string;
+  finishedAt: string | null;
+}
+
+export const rfmStateQuery = defineQuery<RfmScoringState>('state');
+
+
 // Registered on the embedded dev server at start-up; operators filter on them in the Web UI.
 export const customerIdKey = defineSearchAttributeKey('CustomerId', SearchAttributeType.KEYWORD);
 export const journeyKey = defineSearchAttributeKey('Journey', SearchAttributeType.KEYWORD);

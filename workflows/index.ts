@@ -7,3 +7,5 @@ export { dormancy } from './dormancy';
 export { reviewRequest } from './review-request';
 export { signupNudge } from './signup-nudge';
 export { upsell } from './upsell';
+// Not a journey: RFM scoring, on a schedule and on demand.
+export { rfmScoring } from './rfm-scoring';

@@ -11,6 +11,7 @@ import { eventsRouter } from './events/router';
 import { healthRouter } from './health/router';
 import { onsiteRouter } from './onsite/router';
 import { redirectRouter } from './redirect/router';
+import { rfmRouter } from './rfm/router';
 import { segmentsRouter } from './segments/router';
 import { templatesRouter } from './templates/router';
 import { unsubscribeRouter } from './unsubscribe/router';
@@ -41,6 +42,7 @@ export function createApp(deps: AppDeps): express.Express {
   app.use(onsiteRouter(deps));
   app.use(templatesRouter(deps));
   app.use(segmentsRouter(deps));
+  app.use(rfmRouter(deps));
   app.use(notFound);
   app.use(errorHandler);
   return app;

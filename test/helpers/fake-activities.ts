@@ -7,7 +7,8 @@ import type { ConversionRequest } from '../../activities/conversions';
 import type { SendOutcome, SendRequest, SkipRequest } from '../../activities/messages';
 import type { RecommendedProduct } from '../../activities/recommendations';
 
-type Activities = ReturnType<typeof createActivities>;
+// RFM scoring is not a journey: its activities are tested against the database (test/rfm/).
+type Activities = Omit<ReturnType<typeof createActivities>, 'scoreRfm' | 'applyRfmBatch' | 'finishRfm'>;
 
 export interface FakeOptions {
   earlierOrders?: number;

@@ -118,6 +118,7 @@ export async function startStack(options: {
         providers,
         messaging: messagingSettings(config),
         journeys: config.journeys,
+        config,
         tuning: options.workerTuning,
       });
       const running = worker.run();

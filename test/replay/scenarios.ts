@@ -586,4 +586,21 @@ export const historyScenarios: HistoryScenario[] = [
       return handle;
     },
   },
+  {
+    // RFM scoring (not a journey, kept like one): score, three batches with continue-as-new after each, finish
+    name: 'rfm-scoring-continued-as-new',
+    activities: {
+      scoreRfm: () => Promise.resolve({ customers: 25 }),
+      applyRfmBatch: ({ after }: { after: string }) => {
+        const next: Record<string, string | null> = { '': 'c-10', 'c-10': 'c-20', 'c-20': 'c-25', 'c-25': null };
+        return Promise.resolve({ applied: next[after] ? 10 : 0, last: next[after], changed: 1 });
+      },
+      finishRfm: () => Promise.resolve({ removed: 0 }),
+    },
+    async run(env, taskQueue) {
+      const handle = await env.client.workflow.start('rfmScoring', { workflowId: 'rfm-scoring-replay', taskQueue, args: [{ batchSize: 10, historyLimit: 10 }] });
+      await handle.result();
+      return env.client.workflow.getHandle('rfm-scoring-replay', handle.firstExecutionRunId);
+    },
+  },
 ];

@@ -31,10 +31,11 @@ export async function upsertCustomer(db: Db, config: Config, id: string, input: 
 export async function getCustomer(db: Db, id: string) {
   const customer = await db.customer.findUnique({ where: { id } });
   if (!customer) throw new ApiError(404, 'not_found', `no customer with id "${id}"`);
-  const [consents, revenue, orders] = await Promise.all([
+  const [consents, revenue, orders, rfm] = await Promise.all([
     currentConsents(db, id),
     db.order.groupBy({ by: ['currency'], where: { customerId: id }, _sum: { total: true }, orderBy: { currency: 'asc' } }),
     db.order.aggregate({ where: { customerId: id }, _count: true, _max: { occurredAt: true } }),
+    db.customerRfm.findUnique({ where: { customerId: id } }),
   ]);
   return {
     id: customer.id,
@@ -59,6 +60,8 @@ export async function getCustomer(db: Db, id: string) {
       revenue: sumByCurrency(revenue.map((r) => ({ amount: r._sum.total ?? '0', currency: r.currency }))),
       lastOrderAt: orders._max.occurredAt,
     },
+    /** The latest RFM score (null if never scored, or no order within RFM_LOOKBACK). */
+    rfm: rfm && { r: rfm.r, f: rfm.f, m: rfm.m, segment: rfm.segment, previousSegment: rfm.previousSegment, scoredAt: rfm.scoredAt },
     lastSeenAt: customer.lastSeenAt,
     dormantAt: customer.dormantAt,
     createdAt: customer.createdAt,

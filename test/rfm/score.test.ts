@@ -1,0 +1,172 @@
+// RFM scoring against a real database (src/rfm/score.ts): hand-made bases whose every
+// customer's expected R, F, M and segment is written out.
+import { beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config';
+import { applyBatch, finishRun, scoreIntoStaging, type RfmSettings } from '../../src/rfm/score';
+import { useTestDatabase } from '../helpers/use-database';
+
+const database = useTestDatabase('rfm_score');
+const config = loadConfig({});
+const DAY = 86_400_000;
+const settings: RfmSettings = { lookbackMs: 365 * DAY, currency: 'KRW' };
+let runs = 0;
+
+
+/** One whole scoring run as the workflow drives it, in batches of `limit`. */
+async function score(now: Date, { limit = 3, rfm = settings } = {}) {
+  const runKey = `test-run-${(runs += 1)}`;
+  const customers = await scoreIntoStaging(database.db, runKey, rfm, now);
+  let after = '';
+  let applied = 0;
+  let changed = 0;
+  for (;;) {
+    const batch = await applyBatch(database.db, config, runKey, after, limit, rfm, now);
+    if (!batch.last) break;
+    applied += batch.applied;
+    changed += batch.changed;
+    after = batch.last;
+  }
+  const removed = await finishRun(database.db, config, runKey, now);
+  return { runKey, customers, applied, changed, removed };
+}
+
+async function orders(customerId: string, list: { daysAgo: number; total: number; currency?: string }[], now: Date) {
+  await database.db.customer.upsert({ where: { id: customerId }, create: { id: customerId }, update: {} });
+  for (const [i, order] of list.entries()) {
+    await database.db.order.create({
+      data: { id: `${customerId}-o${i}-${now.getTime()}`, customerId, total: order.total, currency: order.currency ?? 'KRW', occurredAt: new Date(now.getTime() - order.daysAgo * DAY) },
+    });
+  }
+}
+
+const scores = async (ids: string[]) =>
+  (await database.db.customerRfm.findMany({ where: { customerId: { in: ids } }, orderBy: { customerId: 'asc' } })).map((s) => [s.customerId, s.r, s.f, s.m, s.segment]);
+
+describe('RFM scoring', () => {
+  // 20 customers, distinct values: each quintile holds 4. F and M rank alike (FM = F); the
+  // (R, FM) pairs reach every one of the 11 segments.
+  const expected: [string, number, number, number, string][] = [
+    ['a01', 5, 1, 1, 'new customers'],
+    ['a02', 5, 2, 2, 'potential loyalist'],
+    ['a03', 5, 4, 4, 'champions'],
+    ['a04', 5, 5, 5, 'champions'],
+    ['a05', 4, 1, 1, 'promising'],
+    ['a06', 4, 2, 2, 'potential loyalist'],
+    ['a07', 4, 3, 3, 'loyal'],
+    ['a08', 4, 4, 4, 'champions'],
+    ['a09', 3, 1, 1, 'about to sleep'],
+    ['a10', 3, 2, 2, 'need attention'],
+    ['a11', 3, 3, 3, 'need attention'],
+    ['a12', 3, 4, 4, 'loyal'],
+    ['a13', 2, 1, 1, 'hibernating'],
+    ['a14', 2, 3, 3, 'at risk'],
+    ['a15', 2, 4, 4, 'at risk'],
+    ['a16', 2, 5, 5, "can't lose them"],
+    ['a17', 1, 2, 2, 'lost'],
+    ['a18', 1, 3, 3, 'at risk'],
+    ['a19', 1, 5, 5, "can't lose them"],
+    ['a20', 1, 5, 5, "can't lose them"],
+  ];
+
+  it('scores a base of 20 by quintile and reaches all 11 segments of the grid', async () => {
+    const now = new Date('2026-11-27T12:00:00Z');
+    // Recency: R5 customers ordered most recently, each a day apart; frequency and revenue:
+    // the k-th within an FM level gets 4(FM - 1) + k orders of 10,000 KRW.
+    const seenPerFm = new Map<number, number>();
+    const seenPerR = new Map<number, number>();
+    for (const [id, r, f] of expected) {
+      const rIndex = seenPerR.get(r) ?? 0;
+      seenPerR.set(r, rIndex + 1);
+      const fIndex = seenPerFm.get(f) ?? 0;
+      seenPerFm.set(f, fIndex + 1);
+      const recencyDays = 200 - ((r - 1) * 4 + rIndex) * 5;
+      const count = (f - 1) * 4 + fIndex + 1;
+      await orders(`c-${id}`, Array.from({ length: count }, (_, n) => ({ daysAgo: recencyDays + n, total: 10_000 })), now);
+    }
+    // Outside the base: an order older than RFM_LOOKBACK.
+    await orders('c-old', [{ daysAgo: 400, total: 10_000 }], now);
+
+    const run = await score(now);
+    expect(run).toMatchObject({ customers: 20, applied: 20, changed: 0, removed: 0 });
+    expect(await scores(expected.map(([id]) => `c-${id}`))).toEqual(expected.map(([id, r, f, m, segment]) => [`c-${id}`, r, f, m, segment]));
+    expect(new Set(expected.map((row) => row[4])).size).toBe(11);
+    expect(await database.db.customerRfm.findUnique({ where: { customerId: 'c-old' } })).toBeNull();
+    // The figures it scored, and no staging rows left.
+    expect(await database.db.customerRfm.findUniqueOrThrow({ where: { customerId: 'c-a04' } })).toMatchObject({ recencyDays: 105, orders: 17, currency: 'KRW', previousSegment: null });
+    expect((await database.db.customerRfm.findUniqueOrThrow({ where: { customerId: 'c-a04' } })).revenue.toFixed()).toBe('170000');
+    expect(await database.db.rfmStaging.count()).toBe(0);
+    // First scores are not changes: no events.
+    expect(await database.db.event.count({ where: { type: 'rfm_segment_changed' } })).toBe(0);
+  });
+});
+
+describe('RFM ties, rounding and changes', () => {
+  beforeAll(async () => {
+    await database.db.customerRfm.deleteMany();
+    await database.db.order.deleteMany();
+  });
+
+  it('gives tied values the same score (the share of the base with a strictly worse value), and rounds FM halves up', async () => {
+    const now = new Date('2027-06-01T12:00:00Z');
+    await orders('t1', [{ daysAgo: 10, total: 10_000 }], now);
+    await orders('t2', [{ daysAgo: 10, total: 10_000 }], now);
+    await orders('t3', [{ daysAgo: 5, total: 15_000 }, { daysAgo: 6, total: 15_000 }], now);
+    await orders('t4', [{ daysAgo: 5, total: 10_000 }, { daysAgo: 7, total: 10_000 }], now);
+    // A USD order counts for recency and frequency, not for revenue in KRW.
+    await orders('t5', [{ daysAgo: 1, total: 25_000 }, { daysAgo: 2, total: 25_000 }, { daysAgo: 3, total: 99, currency: 'USD' }], now);
+    await score(now);
+    expect(await scores(['t1', 't2', 't3', 't4', 't5'])).toEqual([
+      ['t1', 1, 1, 1, 'lost'],
+      ['t2', 1, 1, 1, 'lost'],
+      ['t3', 3, 3, 4, 'loyal'], // FM = round(3.5) = 4
+      ['t4', 3, 3, 3, 'need attention'],
+      ['t5', 5, 5, 5, 'champions'],
+    ]);
+  });
+
+  it('a customer moving from loyal to at risk gets an rfm_segment_changed event and keeps the previous segment; one who leaves the base is unscored', async () => {
+    await database.db.customerRfm.deleteMany();
+    await database.db.order.deleteMany();
+    const first = new Date('2027-09-01T12:00:00Z');
+    // Recency a 50, b 40, x 30, c 20, d 10 days; orders a 1, b 2, c 3, x 4, d 5 (10,000 each).
+    const base: [string, number, number][] = [['a', 50, 1], ['b', 40, 2], ['x', 30, 4], ['c', 20, 3], ['d', 10, 5]];
+    for (const [id, days, count] of base) await orders(`m-${id}`, Array.from({ length: count }, (_, n) => ({ daysAgo: days + n, total: 10_000 })), first);
+    await orders('m-gone', [{ daysAgo: 364, total: 10_000 }], first);
+    await score(first);
+    expect(await scores(['m-x'])).toEqual([['m-x', 3, 4, 4, 'loyal']]);
+
+    // A day later b orders again; x does not: three customers are now more recent than x.
+    const next = new Date(first.getTime() + DAY);
+    await orders('m-b', [{ daysAgo: 0, total: 10_000 }], next);
+    const run = await score(next);
+    expect(await scores(['m-x'])).toEqual([['m-x', 2, 4, 4, 'at risk']]);
+    expect(await database.db.customerRfm.findUniqueOrThrow({ where: { customerId: 'm-x' } })).toMatchObject({ previousSegment: 'loyal', scoredAt: next });
+
+    expect(await scores(['m-a', 'm-b', 'm-c', 'm-d'])).toEqual([
+      ['m-a', 1, 1, 1, 'lost'],
+      ['m-b', 5, 2, 2, 'potential loyalist'],
+      ['m-c', 3, 2, 2, 'need attention'],
+      ['m-d', 4, 5, 5, 'champions'],
+    ]);
+    // Before: a lost, b hibernating, c loyal, d champions, m-gone lost. One event per change,
+    // and m-gone's (its order is now past the lookback) says it left.
+    const events = await database.db.event.findMany({ where: { type: 'rfm_segment_changed' }, orderBy: { customerId: 'asc' } });
+    expect(events.map((e) => [e.customerId, e.properties])).toEqual([
+      ['m-b', { from: 'hibernating', to: 'potential loyalist' }],
+      ['m-c', { from: 'loyal', to: 'need attention' }],
+      ['m-gone', { from: 'lost', to: null }],
+      ['m-x', { from: 'loyal', to: 'at risk' }],
+    ]);
+    expect(run).toMatchObject({ customers: 5, applied: 5, changed: 3, removed: 1 });
+    expect(await database.db.customerRfm.findUnique({ where: { customerId: 'm-gone' } })).toBeNull();
+    // Stored as system events: the customers' dormancy clock does not move.
+    expect((await database.db.customer.findUniqueOrThrow({ where: { id: 'm-x' } })).lastSeenAt).toBeNull();
+  });
+
+  it('a retried finish after it committed unscores nobody', async () => {
+    const count = await database.db.customerRfm.count();
+    expect(count).toBeGreaterThan(0);
+    expect(await finishRun(database.db, config, `test-run-${runs}`, new Date())).toBe(0);
+    expect(await database.db.customerRfm.count()).toBe(count);
+  });
+});
