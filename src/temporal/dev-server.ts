@@ -4,6 +4,7 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { SEARCH_ATTRIBUTES } from '../../workflows/definitions';
+import { Connection } from '@temporalio/client';
 import { isListening, stopChild, tail } from '../processes';
 import { ensureTemporalCli } from '../toolchain/temporal-cli';
 
@@ -78,6 +79,9 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
   if (!ready) {
     throw new Error(`the Temporal dev server exited during start-up; see ${logFile}:\n${tail(logFile)}`);
   }
+  // Listening is not serving: on a busy machine the frontend answers "not healthy yet" for a while.
+  const serving = await Promise.race([waitForFrontend(address, 60_000).then(() => true), exited.then(() => false)]);
+  if (!serving) throw new Error(`the Temporal dev server exited during start-up; see ${logFile}:\n${tail(logFile)}`);
   return { address, uiUrl, stop: () => stopChild(child, exited, { signal: 'SIGTERM', force: 'SIGKILL', timeoutMs: 15_000 }) };
 }
 
@@ -105,4 +109,25 @@ async function waitForPort(host: string, port: number, timeoutMs: number): Promi
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
   throw new Error(`the Temporal dev server did not listen on ${host}:${port} within ${timeoutMs / 1000}s`);
+}
+
+/** Waits until the frontend answers GetSystemInfo (what every client and worker asks first). */
+async function waitForFrontend(address: string, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const connection = await Connection.connect({ address, connectTimeout: 2000 });
+      try {
+        await connection.workflowService.getSystemInfo({});
+        return;
+      } finally {
+        await connection.close();
+      }
+    } catch (error) {
+      last = error;
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+  }
+  throw new Error(`the Temporal dev server on ${address} did not become healthy within ${timeoutMs / 1000}s: ${String(last)}`);
 }
