@@ -3,6 +3,7 @@ import type { ChannelProviders } from '../src/channels/provider';
 import type { MessagingSettings } from './messages';
 import type { Config } from '../src/config';
 import type { Db } from '../src/db';
+import { createCampaignActivities } from './campaigns';
 import { createConsentActivities } from './consents';
 import { createConversionActivities } from './conversions';
 import { createCustomerActivities } from './customers';
@@ -34,5 +35,6 @@ export function createActivities(deps: ActivityDeps) {
     ...createConsentActivities(deps),
     ...createSettingsActivities(deps),
     ...createRfmActivities(deps),
+    ...createCampaignActivities(deps),
   };
 }

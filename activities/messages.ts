@@ -11,7 +11,7 @@ import { currentConsents, type CurrentConsent } from '../src/consent';
 import { jsonObject, type DbTx } from '../src/db';
 import type { Customer, Message, Prisma } from '../src/generated/prisma/client';
 import { formatAdvertising, quietHoursHold, variantFor, type HoursWindow } from '../src/messaging/rules';
-import { isLegalNotice, renderTemplate, TemplateError } from '../src/messaging/templates';
+import { isLegalNotice, renderContent, renderTemplate, TemplateError, type InlineContent } from '../src/messaging/templates';
 import { unsubscribeToken, unsubscribeUrl } from '../src/messaging/unsubscribe';
 
 export type MessagePurpose = 'marketing' | 'informational';
@@ -31,7 +31,10 @@ export interface MessageAddress {
 }
 
 export interface SendRequest extends MessageAddress {
+  /** A registered template; or, with `content`, the name the message is recorded under. */
   template: string;
+  /** The text itself (a campaign's), rendered instead of the registered template. */
+  content?: InlineContent;
   /** In order of preference: the first one the customer can be reached on is used. */
   channels: Channel[];
   data: Record<string, unknown>;
@@ -310,7 +313,7 @@ export function createMessageActivities({ db, providers, messaging, clock = () =
         const found = await db.customer.findUnique({ where: { id: request.customerId } });
         if (!found) return record(request, 'suppressed', 'unknown customer');
         customer = { ...found, consents: await currentConsents(db, found.id) };
-        const legalNotice = request.purpose === 'informational' && isLegalNotice(request.template);
+        const legalNotice = request.purpose === 'informational' && !request.content && isLegalNotice(request.template);
         const eligible = eligibleChannels(customer, request.channels, request.purpose, { legalNotice });
         if (eligible.candidates.length === 0) return record(request, 'suppressed', eligible.reasons.join('; '));
         candidates = eligible.candidates;
@@ -342,7 +345,9 @@ export function createMessageActivities({ db, providers, messaging, clock = () =
       for (const candidate of candidates) {
         let body: string;
         try {
-          body = await renderTemplate(request.template, customer?.locale, variables, candidate.channel);
+          body = request.content
+            ? await renderContent(request.content, request.template, customer?.locale, variables, candidate.channel)
+            : await renderTemplate(request.template, customer?.locale, variables, candidate.channel);
         } catch (error) {
           // Retrying cannot fix a template the journey's data does not fit: record it.
           // Channels refused before this one stay in `attempts`.

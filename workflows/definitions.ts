@@ -62,3 +62,21 @@ export const journeyKey = defineSearchAttributeKey('Journey', SearchAttributeTyp
 export const journeyStageKey = defineSearchAttributeKey('JourneyStage', SearchAttributeType.KEYWORD);
 
 export const SEARCH_ATTRIBUTES = [customerIdKey, journeyKey, journeyStageKey] as const;
+
+/** A campaign's controls (POST /v1/campaigns/:id/{pause,resume,cancel}). */
+export type CampaignControl = 'pause' | 'resume' | 'cancel';
+export const campaignControlSignal = defineSignal<[CampaignControl]>('campaignControl');
+
+/** What a campaign workflow answers to its `state` query. */
+export interface CampaignState {
+  status: 'scheduled' | 'running' | 'paused' | 'completed' | 'cancelled';
+  audience: number | null;
+  holdout: number | null;
+  /** Recipients whose page has been sent (held-out ones included). */
+  processed: number;
+  /** Sends by outcome so far (a held message counts as held, then again as what it became). */
+  counts: Record<string, number>;
+  /** While held messages wait for the end of quiet hours: when they go. */
+  heldUntil: string | null;
+}
+export const campaignStateQuery = defineQuery<CampaignState>('state');

@@ -9,3 +9,5 @@ export { signupNudge } from './signup-nudge';
 export { upsell } from './upsell';
 // Not a journey: RFM scoring, on a schedule and on demand.
 export { rfmScoring } from './rfm-scoring';
+// Not a journey: a broadcast campaign, `campaign:<id>`.
+export { campaign } from './campaign';

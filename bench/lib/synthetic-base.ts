@@ -18,7 +18,11 @@ const CATEGORIES = ['shoes', 'socks', 'coats', 'shirts', 'bags', 'hats', 'belts'
  * Fills an empty database, then ANALYZEs it so the planner sees the real distribution.
  * `now` anchors every time. Reports each table as it is done.
  */
-export async function generateBase(client: pg.Pool | pg.PoolClient, size: BaseSize, { now = new Date(), log = (_line: string) => undefined } = {}): Promise<void> {
+export async function generateBase(
+  client: pg.Pool | pg.PoolClient,
+  size: BaseSize,
+  { now = new Date(), log = () => undefined }: { now?: Date; log?: (line: string) => void } = {},
+): Promise<void> {
   const at = now.toISOString();
   await client.query(
     `INSERT INTO "Customer" (id, email, name, locale, timezone, attributes, "lastSeenAt", "createdAt", "updatedAt")

@@ -5,6 +5,7 @@ import type pg from 'pg';
 import type { Config } from '../config';
 import type { Db } from '../db';
 import { requireApiKey } from './auth';
+import { campaignsRouter } from './campaigns/router';
 import { customersRouter } from './customers/router';
 import { errorHandler, notFound } from './errors';
 import { eventsRouter } from './events/router';
@@ -43,6 +44,7 @@ export function createApp(deps: AppDeps): express.Express {
   app.use(templatesRouter(deps));
   app.use(segmentsRouter(deps));
   app.use(rfmRouter(deps));
+  app.use(campaignsRouter(deps));
   app.use(notFound);
   app.use(errorHandler);
   return app;

@@ -120,14 +120,21 @@ export function templateDefinition(id: string): TemplateDefinition {
  * `/r/` links; without it they stay as they are).
  */
 export async function renderTemplate(templateId: string, locale: string | null | undefined, variables: object, channel?: Channel): Promise<string> {
-  const definition = templateDefinition(templateId);
+  return renderContent(templateDefinition(templateId), `template "${templateId}"`, locale, variables, channel);
+}
+
+/** Liquid given with a message (a campaign's own content): text per locale, optionally per channel. */
+export type InlineContent = Pick<TemplateDefinition, 'text' | 'byChannel'>;
+
+/** Renders a template's or a campaign's text for a locale (ko unless it starts with en) and channel. */
+export async function renderContent(content: InlineContent, label: string, locale: string | null | undefined, variables: object, channel?: Channel): Promise<string> {
   const language: Locale = locale?.toLowerCase().startsWith('en') ? 'en' : 'ko';
-  const text = (channel && definition.byChannel?.[channel]?.[language]) ?? definition.text[language];
+  const text = (channel && content.byChannel?.[channel]?.[language]) ?? content.text[language];
   try {
     const rendered: string = (await engine.parseAndRender(text, scopeOf(variables))) as string;
     return rendered.trim();
   } catch (error) {
-    throw new TemplateError(`template "${templateId}" (${language}): ${(error as Error).message}`);
+    throw new TemplateError(`${label} (${language}): ${(error as Error).message}`);
   }
 }
 

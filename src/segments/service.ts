@@ -1,6 +1,7 @@
 // Segments over the database: preview a rule, save it, page through its members. Every
 // question is one SQL statement built by compile.ts; customers are never loaded to be filtered.
 import type pg from 'pg';
+import type { SqlClient } from '../db';
 import { compileRule, Params, SegmentRuleError, type CompileContext } from './compile';
 import { conditionCount, depthOf, describeRule, MAX_DEPTH, referencedSegments, ruleSchema, ruleToJson, type Rule } from './rules';
 
@@ -36,7 +37,7 @@ const MAX_SEGMENTS = 50;
  * The saved segments a rule refers to, and those they refer to, by id. A missing one is left
  * out (compiling names it); a cycle is refused when compiled.
  */
-export async function loadReferencedSegments(client: pg.Pool | pg.PoolClient, rule: Rule): Promise<Map<string, Rule>> {
+export async function loadReferencedSegments(client: SqlClient, rule: Rule): Promise<Map<string, Rule>> {
   const found = new Map<string, Rule>();
   let wanted = referencedSegments(rule);
   while (wanted.length) {

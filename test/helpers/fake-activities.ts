@@ -7,8 +7,11 @@ import type { ConversionRequest } from '../../activities/conversions';
 import type { SendOutcome, SendRequest, SkipRequest } from '../../activities/messages';
 import type { RecommendedProduct } from '../../activities/recommendations';
 
-// RFM scoring is not a journey: its activities are tested against the database (test/rfm/).
-type Activities = Omit<ReturnType<typeof createActivities>, 'scoreRfm' | 'applyRfmBatch' | 'finishRfm'>;
+// RFM scoring and campaigns are not journeys: their activities are tested on their own.
+type Activities = Omit<
+  ReturnType<typeof createActivities>,
+  'scoreRfm' | 'applyRfmBatch' | 'finishRfm' | 'setCampaignStatus' | 'snapshotCampaign' | 'sendCampaignPage' | 'resendHeldCampaignMessages' | 'cancelHeldCampaignMessages' | 'attributeCampaignOrders'
+>;
 
 export interface FakeOptions {
   earlierOrders?: number;

@@ -603,4 +603,38 @@ export const historyScenarios: HistoryScenario[] = [
       return env.client.workflow.getHandle('rfm-scoring-replay', handle.firstExecutionRunId);
     },
   },
+  {
+    // a campaign (not a journey, kept like one): snapshot, pages with continue-as-new, a held pass, the attribution window
+    name: 'campaign-sent-held-and-measured',
+    activities: {
+      setCampaignStatus: () => Promise.resolve(),
+      snapshotCampaign: () => Promise.resolve({ audience: 25, holdout: 2 }),
+      sendCampaignPage: ({ afterSeq }: { afterSeq: number }) =>
+        Promise.resolve(afterSeq === 0 ? { counts: { sent: 9, held: 1 }, heldUntil: new Date(Date.now() + 9 * HOUR).toISOString() } : { counts: { sent: 10 }, heldUntil: null }),
+      resendHeldCampaignMessages: () => Promise.resolve({ counts: { sent: 1 }, heldUntil: null }),
+      cancelHeldCampaignMessages: () => Promise.resolve(0),
+      attributeCampaignOrders: () => Promise.resolve(3),
+    },
+    async run(env, taskQueue) {
+      const handle = await env.client.workflow.start('campaign', { workflowId: 'campaign:cmp_replay', taskQueue, args: [{ campaignId: 'cmp_replay', windowDays: 2, pageSize: 10, historyLimit: 10 }] });
+      await handle.result();
+      return env.client.workflow.getHandle('campaign:cmp_replay', handle.firstExecutionRunId);
+    },
+  },
+  {
+    // a campaign cancelled before its sendAt: nothing sent, status cancelled
+    name: 'campaign-cancelled-before-send',
+    activities: {
+      setCampaignStatus: () => Promise.resolve(),
+      cancelHeldCampaignMessages: () => Promise.resolve(0),
+    },
+    async run(env, taskQueue) {
+      const sendAt = new Date((await env.currentTimeMs()) + DAY).toISOString();
+      const handle = await env.client.workflow.start('campaign', { workflowId: 'campaign:cmp_replay2', taskQueue, args: [{ campaignId: 'cmp_replay2', sendAt, windowDays: 7 }] });
+      await env.sleep(HOUR);
+      await handle.signal('campaignControl', 'cancel');
+      await handle.result();
+      return handle;
+    },
+  },
 ];

@@ -1,0 +1,129 @@
+// RFM scoring and segment previews over a large generated base, against a floor measured in
+// the same run on the same database: one plain aggregate of the orders per customer
+// (`GROUP BY "customerId"`), the least any RFM scoring must do.
+//
+//   npm run bench:rfm [-- customers=1000000 orders=5000000 events=1000000 previews=30]
+//
+// Runs on a private embedded PostgreSQL (durability off, like the test server). The scoring is
+// the code the activities run (src/rfm/score.ts: one scoring statement, batches of 10,000, the
+// finish), called directly: the workflow around it adds one activity per batch.
+import fs from 'node:fs';
+import { loadConfig } from '../src/config';
+import { createDb, createPool } from '../src/db';
+import { applyBatch, finishRun, scoreIntoStaging } from '../src/rfm/score';
+import { ruleSchema } from '../src/segments/rules';
+import { previewSegment } from '../src/segments/service';
+import { createTestDatabase } from '../test/helpers/database';
+import { generateBase } from './lib/synthetic-base';
+
+const arg = (name: string, fallback: number) => Number(process.argv.find((a) => a.startsWith(`${name}=`))?.split('=')[1] ?? fallback);
+const CUSTOMERS = arg('customers', 1_000_000);
+const ORDERS = arg('orders', 5_000_000);
+const EVENTS = arg('events', 1_000_000);
+const PREVIEWS = arg('previews', 30);
+const BATCH = 10_000;
+const MB = 1024 * 1024;
+
+/** Resident memory of every postgres process (the server and its backends), in bytes. */
+function postgresRss(): number {
+  let total = 0;
+  for (const pid of fs.readdirSync('/proc').filter((name) => /^\d+$/.test(name))) {
+    try {
+      if (fs.readFileSync(`/proc/${pid}/comm`, 'utf8').trim() !== 'postgres') continue;
+      const rss = /VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
+      if (rss) total += Number(rss[1]) * 1024;
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return total;
+}
+
+/** Samples peak memory of this process and of PostgreSQL while `work` runs. */
+async function measure<T>(work: () => Promise<T>): Promise<{ result: T; seconds: number; nodePeak: number; postgresPeak: number }> {
+  let nodePeak = process.memoryUsage().rss;
+  let postgresPeak = postgresRss();
+  const timer = setInterval(() => {
+    nodePeak = Math.max(nodePeak, process.memoryUsage().rss);
+    postgresPeak = Math.max(postgresPeak, postgresRss());
+  }, 100);
+  const started = process.hrtime.bigint();
+  try {
+    const result = await work();
+    return { result, seconds: Number(process.hrtime.bigint() - started) / 1e9, nodePeak, postgresPeak };
+  } finally {
+    clearInterval(timer);
+  }
+}
+
+const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
+
+async function main() {
+  const config = loadConfig({});
+  console.log(`Generating ${CUSTOMERS} customers, ${ORDERS} orders (one item each), ${EVENTS} events in an embedded PostgreSQL…`);
+  const database = await createTestDatabase('bench-rfm', { ownServer: true });
+  const pool = createPool(database.url, { size: 4, connectTimeoutMs: 10_000 });
+  const db = createDb(database.url);
+  const now = new Date();
+  try {
+    const generated = await measure(() => generateBase(pool, { customers: CUSTOMERS, events: EVENTS, orders: ORDERS }, { now, log: (line) => console.log(line) }));
+    console.log(`  generated in ${generated.seconds.toFixed(1)} s`);
+
+    const floorSql = `SELECT "customerId", count(*), sum(total), max("occurredAt") FROM "Order" GROUP BY "customerId"`;
+    await pool.query(`SELECT count(*) FROM (${floorSql}) warm`); // the same pages in cache for both
+    const floor = await measure(() => pool.query(`SELECT count(*) FROM (${floorSql}) f`));
+
+    const settings = { lookbackMs: config.rfm.lookbackMs, currency: 'KRW' };
+    const scoring = await measure(async () => {
+      const runKey = 'bench';
+      const customers = await scoreIntoStaging(db, runKey, settings, now);
+      let after = '';
+      let applied = 0;
+      for (;;) {
+        const batch = await applyBatch(db, config, runKey, after, BATCH, settings, now);
+        if (!batch.last) break;
+        applied += batch.applied;
+        after = batch.last;
+      }
+      await finishRun(db, config, runKey, now);
+      return { customers, applied };
+    });
+
+    const rules = ruleSchema.parse({
+      all: [
+        { attribute: 'city', op: 'eq', value: 'Seoul' },
+        { metric: 'orders', op: 'gte', value: 3, within: '365d' },
+        { event: 'page_viewed', where: { path: '/sale' }, within: '30d' },
+      ],
+    });
+    const times: number[] = [];
+    let size = 0;
+    for (let i = 0; i < PREVIEWS; i += 1) {
+      const started = process.hrtime.bigint();
+      size = (await previewSegment(pool, rules, { minAudience: 100, currency: 'KRW' }, now)).size;
+      times.push(Number(process.hrtime.bigint() - started) / 1e6);
+    }
+    times.sort((a, b) => a - b);
+
+    const ratio = scoring.seconds / floor.seconds;
+    console.log('');
+    console.log(`RFM over ${scoring.result.customers} scored customers (${CUSTOMERS} customers, ${ORDERS} orders), ${new Date().toISOString().slice(0, 10)}, ${(await import('node:os')).cpus().length} cores`);
+    console.log(`| measure | seconds | × floor | Node peak RSS | PostgreSQL peak RSS |`);
+    console.log(`|---|---|---|---|---|`);
+    console.log(`| floor: GROUP BY customer over orders | ${floor.seconds.toFixed(2)} | 1.00 | — | ${(floor.postgresPeak / MB).toFixed(0)} MB |`);
+    console.log(`| RFM scoring (score, ${Math.ceil(scoring.result.applied / BATCH)} batches, finish) | ${scoring.seconds.toFixed(2)} | ${ratio.toFixed(2)} | ${(scoring.nodePeak / MB).toFixed(0)} MB | ${(scoring.postgresPeak / MB).toFixed(0)} MB |`);
+    console.log('');
+    console.log(`Segment preview (3 conditions: city, orders in 365d, /sale views in 30d; ${size} customers), ${PREVIEWS} runs: p50 ${percentile(times, 50).toFixed(0)} ms, p99 ${percentile(times, 99).toFixed(0)} ms`);
+    console.log('');
+    console.log(`Targets: scoring ≤ 3× the floor (${ratio <= 3 ? 'met' : 'NOT met'}), Node under 1 GiB (${scoring.nodePeak < 1024 * MB ? 'met' : 'NOT met'}), preview p99 under 1 s (${percentile(times, 99) < 1000 ? 'met' : 'NOT met'})`);
+  } finally {
+    await db.$disconnect();
+    await pool.end();
+    await database.drop();
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});
