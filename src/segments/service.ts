@@ -30,6 +30,8 @@ export interface SavedSegment {
 
 /** A preview or member query is stopped past this (a runaway rule must not hold a connection). */
 const STATEMENT_TIMEOUT = '30s';
+/** work_mem for a preview: its conditions' customer sets are hashed in memory. */
+const PREVIEW_WORK_MEM = '256MB';
 /** Saved segments followed through references, at most (guards against a chain built to exhaust). */
 const MAX_SEGMENTS = 50;
 
@@ -84,28 +86,33 @@ export function compileAudience(rule: Rule, context: CompileContext): { text: st
 }
 
 /**
- * Size, a sample, and the audience left after each top-level condition of an `all`: one count
- * per step (conditions 1..i), each planned on its own so the most selective index leads. In
- * one repeatable-read snapshot, so the steps agree with each other.
+ * Size, a sample, and the audience left after each top-level condition of an `all`, in one
+ * statement: the customers of the first condition are selected (through its index, if any),
+ * each further condition is evaluated once for them (its subquery hashed once), and every
+ * step's count and the sample are read from those flags.
  */
 export async function previewSegment(pool: pg.Pool, rule: Rule, settings: SegmentSettings, now: Date = new Date()): Promise<Preview> {
   return readOnly(pool, async (client) => {
+    // Room for each condition's set of customers as a hash table (else PostgreSQL rescans it per customer).
+    await client.query(`SET LOCAL work_mem = '${PREVIEW_WORK_MEM}'`);
     const context = await contextFor(client, rule, settings, now);
     const parts = 'all' in rule ? rule.all : [rule];
-    const steps: Preview['steps'] = [];
-    for (let i = 0; i < parts.length; i += 1) {
-      const params = new Params();
-      const predicate = parts
-        .slice(0, i + 1)
-        .map((part, j) => compileRule(part, context, params, 'all' in rule ? `rules.all[${j}]` : 'rules'))
-        .join(' AND ');
-      const { rows } = await client.query<{ size: number }>(`SELECT count(*)::int AS size FROM "Customer" c WHERE ${predicate}`, params.values);
-      steps.push({ condition: describeRule(parts[i]), size: rows[0].size });
-    }
+    const params = new Params();
+    const compiled = parts.map((part, i) => compileRule(part, context, params, 'all' in rule ? `rules.all[${i}]` : 'rules'));
+    // Every step is within the first condition: only its customers are flagged (through its index, if it has one).
+    const flags = compiled.slice(1).map((predicate, i) => `(${predicate}) AS f${i + 1}`);
+    const upTo = (i: number) => ['TRUE', ...parts.slice(1, i + 1).map((_, j) => `f${j + 1}`)].join(' AND ');
+    const counts = parts.map((_, i) => `count(*) FILTER (WHERE ${upTo(i)})::int AS s${i}`);
+    const { rows } = await client.query<Record<string, number> & { sample: string[] | null }>(
+      `WITH flagged AS MATERIALIZED (SELECT ${['c.id', ...flags].join(', ')} FROM "Customer" c WHERE ${compiled[0]})
+       SELECT ${counts.join(', ')},
+              (SELECT array_agg(id ORDER BY id) FROM (SELECT id FROM flagged WHERE ${upTo(parts.length - 1)} ORDER BY id LIMIT 10) first) AS sample
+       FROM flagged`,
+      params.values,
+    );
+    const steps = parts.map((part, i) => ({ condition: describeRule(part), size: rows[0][`s${i}`] }));
     const size = steps[steps.length - 1].size;
-
-    const audience = compileAudience(rule, context);
-    const sample = await client.query<{ id: string }>(`${audience.text} ORDER BY c.id LIMIT 10`, audience.values);
+    const sample = { rows: (rows[0].sample ?? []).map((id) => ({ id })) };
 
     const conditions = conditionCount(rule);
     const warnings: Preview['warnings'] = [];
