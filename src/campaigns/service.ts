@@ -83,6 +83,16 @@ async function checkContent(input: CreateCampaignInput, config: Config): Promise
   }
 }
 
+/** Where in the request a path of the audience rule (audienceRule) points. */
+function audienceField(path: string, audience: { segments?: string[]; rules?: unknown }): string {
+  if (audience.segments && audience.rules) {
+    const segment = /^rules\.all\[0\]\.any\[(\d+)\]/.exec(path);
+    return segment ? `audience.segments[${segment[1]}]` : `audience.${path.replace(/^rules\.all\[1\]/, 'rules')}`;
+  }
+  const segment = audience.segments && /^rules\.any\[(\d+)\]/.exec(path);
+  return segment ? `audience.segments[${segment[1]}]` : `audience.${path}`;
+}
+
 export interface CampaignDeps {
   db: Db;
   pool: pg.Pool;
@@ -97,7 +107,7 @@ export async function createCampaign({ db, pool, client, config }: CampaignDeps,
   } catch (error) {
     if (!(error instanceof SegmentRuleError)) throw error;
     // Paths inside the audience: rules.… as given, or the segments list.
-    const field = error.path.startsWith('rules.any[') ? `audience.segments[${/^rules\.any\[(\d+)\]/.exec(error.path)![1]}]` : `audience.${error.path}`;
+    const field = audienceField(error.path, input.audience);
     const message = error.message.slice(error.path.length + 2);
     throw new ApiError(400, 'invalid_request', `${field}: ${message}`, [{ field, message }]);
   }

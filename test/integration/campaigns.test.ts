@@ -37,6 +37,10 @@ describe('campaigns over HTTP', () => {
     expect(JSON.stringify(variable.body)).toContain('coupon_code');
     const segment = await stack.api('POST', '/v1/campaigns', { ...base, audience: { segments: ['no-such'] }, content: { ko: 'hi' } });
     expect(segment).toMatchObject({ status: 400, body: { error: { details: [{ field: 'audience.segments[0]', message: 'no saved segment no-such' }] } } });
+    const combined = await stack.api('POST', '/v1/campaigns', { ...base, audience: { segments: ['no-such'], rules: { attribute: 'tier', op: 'eq', value: 'gold' } }, content: { ko: 'hi' } });
+    expect(combined).toMatchObject({ status: 400, body: { error: { details: [{ field: 'audience.segments[0]' }] } } });
+    const nested = await stack.api('POST', '/v1/campaigns', { ...base, audience: { rules: { any: [{ segment: 'no-such' }] } }, content: { ko: 'hi' } });
+    expect(nested).toMatchObject({ status: 400, body: { error: { details: [{ field: 'audience.rules.any[0].segment' }] } } });
     const both = await stack.api('POST', '/v1/campaigns', { ...base, template: 'cart-reminder', content: { ko: 'hi' } });
     expect(both).toMatchObject({ status: 400, body: { error: { details: [{ field: 'content' }] } } });
     expect(await stack.db.campaign.count()).toBe(0);
