@@ -6,6 +6,7 @@
 import type pg from 'pg';
 import { storeEvents } from './api/events/service';
 import type { Config } from './config';
+import { inTransaction } from './db';
 
 export const CONSENT_BACKFILL = 'consent-reconfirmation-journeys';
 
@@ -45,14 +46,11 @@ export async function backfillConsentReconfirmations(
   let cursor = '';
   let customers = 0;
   for (;;) {
-    const client = await pool.connect();
-    let page: { customerId: string; channel: string; nightTime: boolean }[];
-    try {
-      await client.query('BEGIN');
-      page = (await client.query<{ customerId: string; channel: string; nightTime: boolean }>(PAGE_SQL, [cursor, pageSize])).rows;
-      if (page.length) {
+    const page = await inTransaction(pool, async (client) => {
+      const rows = (await client.query<{ customerId: string; channel: string; nightTime: boolean }>(PAGE_SQL, [cursor, pageSize])).rows;
+      if (rows.length) {
         const at = now();
-        const events = page.map((row) => ({
+        const events = rows.map((row) => ({
           id: backfillEventId(row.customerId),
           type: 'consent_changed',
           customerId: row.customerId,
@@ -61,13 +59,8 @@ export async function backfillConsentReconfirmations(
         }));
         await storeEvents(client, config, events, at, { activity: false });
       }
-      await client.query('COMMIT');
-    } catch (error) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw error;
-    } finally {
-      client.release();
-    }
+      return rows;
+    });
     if (page.length === 0) break;
     customers += page.length;
     cursor = page[page.length - 1].customerId;

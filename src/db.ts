@@ -33,6 +33,25 @@ export function createPool(databaseUrl: string, options: { size?: number; connec
 }
 
 /**
+ * Runs `work` in one transaction on a connection of the pool: committed when it returns,
+ * rolled back when it throws. `begin` may set the isolation level or READ ONLY.
+ */
+export async function inTransaction<T>(pool: pg.Pool, work: (client: pg.PoolClient) => Promise<T>, begin = 'BEGIN'): Promise<T> {
+  const client = await pool.connect();
+  try {
+    await client.query(begin);
+    const result = await work(client);
+    await client.query('COMMIT');
+    return result;
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw error;
+  } finally {
+    client.release();
+  }
+}
+
+/**
  * A connection inside a transaction, as code that speaks SQL directly needs it (`storeEvents`):
  * a `pg` client satisfies it, and so does a Prisma interactive transaction through `sqlOverPrisma`.
  */

@@ -1,7 +1,7 @@
 // Segments over the database: preview a rule, save it, page through its members. Every
 // question is one SQL statement built by compile.ts; customers are never loaded to be filtered.
 import type pg from 'pg';
-import type { SqlClient } from '../db';
+import { inTransaction, type SqlClient } from '../db';
 import { compileRule, Params, SegmentRuleError, type CompileContext } from './compile';
 import { conditionCount, depthOf, describeRule, MAX_DEPTH, referencedSegments, ruleSchema, ruleToJson, type Rule } from './rules';
 
@@ -61,21 +61,16 @@ async function contextFor(client: pg.Pool | pg.PoolClient, rule: Rule, settings:
   return { now, currency: settings.currency, segments: await loadReferencedSegments(client, rule) };
 }
 
-/** Runs statements in a read-only transaction with a time limit. */
-async function readOnly<T>(pool: pg.Pool, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
-  const client = await pool.connect();
-  try {
-    await client.query(`BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY`);
-    await client.query(`SET LOCAL statement_timeout = '${STATEMENT_TIMEOUT}'`);
-    const result = await work(client);
-    await client.query('COMMIT');
-    return result;
-  } catch (error) {
-    await client.query('ROLLBACK').catch(() => undefined);
-    throw error;
-  } finally {
-    client.release();
-  }
+/** Runs statements in a read-only transaction (one snapshot) with a time limit. */
+function readOnly<T>(pool: pg.Pool, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+  return inTransaction(
+    pool,
+    async (client) => {
+      await client.query(`SET LOCAL statement_timeout = '${STATEMENT_TIMEOUT}'`);
+      return work(client);
+    },
+    'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY',
+  );
 }
 
 /** The SQL that selects a rule's customers' ids (for EXPLAIN, members and campaign audiences). */
@@ -151,28 +146,14 @@ export async function findSegment(pool: pg.Pool, id: string): Promise<SavedSegme
 
 /** Deletes a segment no other refers to: 'deleted', 'missing', or the ids of those referring to it. */
 export async function deleteSegment(pool: pg.Pool, id: string): Promise<'deleted' | 'missing' | { referencedBy: string[] }> {
-  const client = await pool.connect();
-  try {
-    await client.query('BEGIN');
+  return inTransaction(pool, async (client) => {
     const target = await client.query(`SELECT id FROM "Segment" WHERE id = $1 FOR UPDATE`, [id]);
-    if (!target.rowCount) {
-      await client.query('ROLLBACK');
-      return 'missing';
-    }
+    if (!target.rowCount) return 'missing';
     const referrers = await client.query<{ id: string }>(`SELECT id FROM "Segment" WHERE "references" @> ARRAY[$1]::text[] ORDER BY id`, [id]);
-    if (referrers.rowCount) {
-      await client.query('ROLLBACK');
-      return { referencedBy: referrers.rows.map((r) => r.id) };
-    }
+    if (referrers.rowCount) return { referencedBy: referrers.rows.map((r) => r.id) };
     await client.query(`DELETE FROM "Segment" WHERE id = $1`, [id]);
-    await client.query('COMMIT');
     return 'deleted';
-  } catch (error) {
-    await client.query('ROLLBACK').catch(() => undefined);
-    throw error;
-  } finally {
-    client.release();
-  }
+  });
 }
 
 export interface MembersPage {

@@ -9,7 +9,7 @@
 import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
 import type { Config } from '../../config';
-import type { SqlClient } from '../../db';
+import { inTransaction, type SqlClient } from '../../db';
 import { planDeliveries, type PlannedDelivery } from '../../routing/plan';
 import type { EventInput } from './schema';
 
@@ -54,18 +54,11 @@ const RETRIED_SQLSTATES = new Set(['40P01', '40001']);
 export async function ingestEvents(deps: IngestDeps, events: EventInput[], now: Date = new Date()): Promise<IngestResult> {
   if (events.length === 1 && isPlain(events[0])) return storePlainEvent(deps, events[0], now);
   for (let attempt = 1; ; attempt += 1) {
-    const client = await deps.pool.connect();
     try {
-      await client.query('BEGIN');
-      const result = await storeEvents(client, deps.config, events, now);
-      await client.query('COMMIT');
-      return result;
+      return await inTransaction(deps.pool, (client) => storeEvents(client, deps.config, events, now));
     } catch (error) {
-      await client.query('ROLLBACK').catch(() => undefined);
       if (attempt < 3 && RETRIED_SQLSTATES.has((error as { code?: string }).code ?? '')) continue;
       throw error;
-    } finally {
-      client.release();
     }
   }
 }
