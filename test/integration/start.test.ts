@@ -108,7 +108,10 @@ describe('npm start', () => {
     });
     second.child.kill('SIGTERM');
     expect(await second.exited).toBe(0);
-  });
+    // Two cold starts (initdb, migrations, dev server, bundling) each allowed 120 s to say
+    // Ready: on a loaded CI machine the test's own 60 s was shorter than its waits, and the
+    // timeout hid the output that says which step was slow.
+  }, 360_000);
 
   it('uses the PostgreSQL server DATABASE_URL names and starts none', async () => {
     // A second embedded server stands in for a managed PostgreSQL.
@@ -144,7 +147,7 @@ describe('npm start', () => {
       fs.rmSync(externalDir, { recursive: true, force: true });
       fs.rmSync(appDir, { recursive: true, force: true });
     }
-  });
+  }, 240_000);
 
   it('stops before starting anything when the configuration is invalid, naming the variable', async () => {
     const bad = start({ PORT: 'abc', CART_REMINDER_DELAY: 'tomorrow', DATA_DIR: dataDir });
