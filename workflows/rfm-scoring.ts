@@ -23,7 +23,8 @@ const { scoreRfm, applyRfmBatch, finishRfm } = proxyActivities<Pick<Activities, 
   retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '5 minutes', maximumAttempts: 10 },
 });
 
-export const DEFAULT_RFM_BATCH = 10_000;
+// Each batch is one transaction of upserts (seconds on a large base) and a line of progress.
+export const DEFAULT_RFM_BATCH = 50_000;
 
 export async function rfmScoring({ batchSize = DEFAULT_RFM_BATCH, historyLimit = 2000, carried }: RfmScoringInput = {}): Promise<RfmScoringState> {
   const info = workflowInfo();

@@ -28,6 +28,12 @@ export interface CompileContext {
   currency: string;
   /** Saved segments' rules by id (the ones the rule refers to, transitively). */
   segments: ReadonlyMap<string, Rule>;
+  /**
+   * The predicate is tested for few customers (a preview's later conditions, within the first's
+   * customers): order metrics aggregate each one's orders through the (customerId, occurredAt)
+   * index instead of every customer's orders at once.
+   */
+  perCustomer?: boolean;
 }
 
 /** Positional parameters ($1, $2, …) shared by the predicates of one statement. */
@@ -138,6 +144,13 @@ export function compileRule(rule: Rule, context: CompileContext, params: Params,
 
   if ('metric' in rule) {
     const window = () => since(rule.within, 'o."occurredAt"');
+    if (context.perCustomer && (rule.metric === 'orders' || rule.metric === 'revenue' || rule.metric === 'aov')) {
+      // A customer without orders counts 0 orders and 0 revenue, and has no AOV (NULL: false).
+      const currency = rule.metric === 'orders' ? '' : ` AND o.currency = ${params.add(rule.currency ?? context.currency, 'text')}`;
+      const value = rule.metric === 'orders' ? 'count(*)' : rule.metric === 'revenue' ? 'COALESCE(sum(o.total), 0)' : 'avg(o.total)';
+      const cast = rule.metric === 'orders' ? 'int' : 'numeric';
+      return `(SELECT ${value} FROM "Order" o WHERE o."customerId" = c.id${currency}${window()}) ${SQL_OP[rule.op]} ${params.add(rule.metric === 'orders' ? Number(rule.value) : rule.value, cast)}`;
+    }
     switch (rule.metric) {
       case 'orders': {
         const atLeast = (k: number) =>

@@ -80,6 +80,22 @@ export function compileAudience(rule: Rule, context: CompileContext): { text: st
   return { text: `SELECT c.id FROM "Customer" c WHERE ${predicate}`, values: params.values };
 }
 
+/** The first condition's customers, as the planner estimates them, are under this share of all. */
+const PER_CUSTOMER_SHARE = 0.3;
+
+/**
+ * Whether the first condition leaves few enough customers that the later ones are cheaper
+ * tested customer by customer (through indexes) than as whole sets: the planner's estimate,
+ * no scan.
+ */
+export async function fewCandidates(client: pg.PoolClient, first: Rule, context: CompileContext): Promise<boolean> {
+  const params = new Params();
+  const predicate = compileRule(first, context, params);
+  const { rows } = await client.query<{ 'QUERY PLAN': [{ Plan: { 'Plan Rows': number } }] }>(`EXPLAIN (FORMAT JSON) SELECT 1 FROM "Customer" c WHERE ${predicate}`, params.values);
+  const customers = (await client.query<{ n: number }>(`SELECT greatest(reltuples, 1)::float8 AS n FROM pg_class WHERE oid = '"Customer"'::regclass`)).rows[0].n;
+  return rows[0]['QUERY PLAN'][0].Plan['Plan Rows'] <= PER_CUSTOMER_SHARE * customers;
+}
+
 /**
  * Size, a sample, and the audience left after each top-level condition of an `all`, in one
  * statement: the customers of the first condition are selected (through its index, if any),
@@ -93,7 +109,10 @@ export async function previewSegment(pool: pg.Pool, rule: Rule, settings: Segmen
     const context = await contextFor(client, rule, settings, now);
     const parts = 'all' in rule ? rule.all : [rule];
     const params = new Params();
-    const compiled = parts.map((part, i) => compileRule(part, context, params, 'all' in rule ? `rules.all[${i}]` : 'rules'));
+    const path = (i: number) => ('all' in rule ? `rules.all[${i}]` : 'rules');
+    const first = compileRule(parts[0], context, params, path(0));
+    const perCustomer = parts.length > 1 && (await fewCandidates(client, parts[0], context));
+    const compiled = [first, ...parts.slice(1).map((part, i) => compileRule(part, { ...context, perCustomer }, params, path(i + 1)))];
     // Every step is within the first condition: only its customers are flagged (through its index, if it has one).
     const flags = compiled.slice(1).map((predicate, i) => `(${predicate}) AS f${i + 1}`);
     const upTo = (i: number) => ['TRUE', ...parts.slice(1, i + 1).map((_, j) => `f${j + 1}`)].join(' AND ');

@@ -2,6 +2,7 @@
 // customer's expected R, F, M and segment is written out.
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config';
+import { segmentOf, type Score } from '../../src/rfm/grid';
 import { applyBatch, finishRun, scoreIntoStaging, type RfmSettings } from '../../src/rfm/score';
 import { useTestDatabase } from '../helpers/use-database';
 
@@ -10,11 +11,14 @@ const config = loadConfig({});
 const DAY = 86_400_000;
 const settings: RfmSettings = { lookbackMs: 365 * DAY, currency: 'KRW' };
 let runs = 0;
+/** The time of the latest run (a retried step reuses its run's time). */
+let lastRunAt = new Date(0);
 
 
 /** One whole scoring run as the workflow drives it, in batches of `limit`. */
 async function score(now: Date, { limit = 3, rfm = settings } = {}) {
   const runKey = `test-run-${(runs += 1)}`;
+  lastRunAt = now;
   const customers = await scoreIntoStaging(database.db, runKey, rfm, now);
   let after = '';
   let applied = 0;
@@ -163,10 +167,36 @@ describe('RFM ties, rounding and changes', () => {
     expect((await database.db.customer.findUniqueOrThrow({ where: { id: 'm-x' } })).lastSeenAt).toBeNull();
   });
 
+  it('scores bases of every awkward size (1 to 31 customers, many ties) exactly as 1 + floor(5 × worse / N) says', async () => {
+    // The SQL finds four cut values per axis instead of ranking everyone; this holds it to the
+    // definition on sizes where k·N/5 is not whole and on ties across the cuts.
+    const now = new Date('2028-01-15T12:00:00Z');
+    let seed = 7;
+    const next = (n: number) => (seed = (seed * 1103515245 + 12345) % 2 ** 31) % n;
+    for (const size of [1, 2, 3, 4, 6, 7, 11, 13, 17, 23, 29, 31]) {
+      await database.db.customerRfm.deleteMany();
+      await database.db.order.deleteMany();
+      const base = Array.from({ length: size }, (_, i) => ({ id: `q${size}-${String(i).padStart(2, '0')}`, days: 1 + next(6), orders: 1 + next(4), each: 1000 * (1 + next(5)) }));
+      await database.db.customer.createMany({ data: base.map((c) => ({ id: c.id })), skipDuplicates: true });
+      await database.db.order.createMany({
+        data: base.flatMap((c) => Array.from({ length: c.orders }, (_, n) => ({ id: `${c.id}-o${n}`, customerId: c.id, total: c.each, currency: 'KRW', occurredAt: new Date(now.getTime() - (c.days + 10 * n) * DAY) }))),
+      });
+      const score1 = (worse: number) => (1 + Math.floor((5 * worse) / size)) as Score;
+      const expectedScores = base.map((c) => {
+        const r = score1(base.filter((o) => o.days > c.days).length);
+        const f = score1(base.filter((o) => o.orders < c.orders).length);
+        const m = score1(base.filter((o) => o.orders * o.each < c.orders * c.each).length);
+        return [c.id, r, f, m, segmentOf(r, f, m)];
+      });
+      await score(now, { limit: 5 });
+      expect(await scores(base.map((c) => c.id)), `a base of ${size}`).toEqual(expectedScores);
+    }
+  });
+
   it('a retried finish after it committed unscores nobody', async () => {
     const count = await database.db.customerRfm.count();
     expect(count).toBeGreaterThan(0);
-    expect(await finishRun(database.db, config, `test-run-${runs}`, new Date())).toBe(0);
+    expect(await finishRun(database.db, config, `test-run-${runs}`, lastRunAt)).toBe(0);
     expect(await database.db.customerRfm.count()).toBe(count);
   });
 });

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateBase } from '../../bench/lib/synthetic-base';
 import { createPool } from '../../src/db';
 import { ruleSchema } from '../../src/segments/rules';
-import { compileAudience, previewSegment } from '../../src/segments/service';
+import { compileAudience, fewCandidates, previewSegment } from '../../src/segments/service';
 import { useTestDatabase } from '../helpers/use-database';
 
 const database = useTestDatabase('segment_explain');
@@ -57,5 +57,23 @@ describe('a segment over 1M customers', () => {
     expect(preview.steps[2].size).toBeLessThanOrEqual(preview.steps[1].size);
     expect(preview.size).toBe(preview.steps[2].size);
     expect(preview.sample.length).toBe(Math.min(10, preview.size));
+  });
+
+  it('tests an order metric after the Seoul condition customer by customer, and counts the same audience as the whole-set query', async () => {
+    const seoul = ruleSchema.parse({ attribute: 'city', op: 'eq', value: 'Seoul' });
+    const withOrders = ruleSchema.parse({ all: [{ attribute: 'city', op: 'eq', value: 'Seoul' }, { metric: 'orders', op: 'gte', value: 1, within: '365d' }] });
+    const client = await pool.connect();
+    try {
+      // A tenth of the base, as the planner estimates it: under the share that switches forms.
+      expect(await fewCandidates(client, seoul, { now, currency: 'KRW', segments: new Map() })).toBe(true);
+    } finally {
+      client.release();
+    }
+    const preview = await previewSegment(pool, withOrders, { minAudience: 100, currency: 'KRW' }, now);
+    const whole = compileAudience(withOrders, { now, currency: 'KRW', segments: new Map() });
+    const { rows } = await pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM (${whole.text}) audience`, whole.values);
+    expect(rows[0].n).toBeGreaterThan(0);
+    expect(preview.size).toBe(rows[0].n);
+    expect(preview.steps.map((step) => step.size)).toEqual([100_000, rows[0].n]);
   });
 });
