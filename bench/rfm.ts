@@ -105,10 +105,6 @@ async function main() {
     const floor = await measure(() => floorClient.query(floorSql));
     floorClient.release();
 
-    const settings = { lookbackMs: config.rfm.lookbackMs, currency: 'KRW' };
-    const scoring = await measure(() => scoreRun(db, config, 'bench-first', settings, now));
-    const rescoring = await measure(() => scoreRun(db, config, 'bench-next', settings, new Date(now.getTime() + 86_400_000)));
-
     const rules = ruleSchema.parse({
       all: [
         { attribute: 'city', op: 'eq', value: 'Seoul' },
@@ -124,6 +120,11 @@ async function main() {
       times.push(Number(process.hrtime.bigint() - started) / 1e6);
     }
     times.sort((a, b) => a - b);
+
+    const settings = { lookbackMs: config.rfm.lookbackMs, currency: 'KRW' };
+    const scoring = await measure(() => scoreRun(db, config, 'bench-first', settings, now));
+    const rescoring = await measure(() => scoreRun(db, config, 'bench-next', settings, new Date(now.getTime() + 86_400_000)));
+
 
     const ratio = scoring.seconds / floor.seconds;
     const row = (label: string, run: typeof scoring) => {

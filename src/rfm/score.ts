@@ -19,7 +19,7 @@
 // positions exactly) replace three window sorts of the whole base — a third of the time.
 import { storeEvents } from '../api/events/service';
 import type { Config } from '../config';
-import { sqlOverPrisma, type Db } from '../db';
+import { sqlOverPrisma, type Db, type DbTx } from '../db';
 import { GRID_ARRAY } from './grid';
 
 const DAY_MS = 86_400_000;
@@ -121,18 +121,21 @@ export interface SegmentChange {
   to: string | null;
 }
 
+/** Scores the base into the run's staging rows, from scratch. Returns the base's size. */
+async function stage(tx: DbTx, runKey: string, settings: RfmSettings, now: Date): Promise<number> {
+  // Leftovers of runs that died before finishing (a day old: never a run in progress).
+  await tx.$executeRawUnsafe(`DELETE FROM "RfmStaging" WHERE "runId" = $1 OR "createdAt" < $2::timestamptz`, runKey, new Date(now.getTime() - DAY_MS).toISOString());
+  await tx.$executeRawUnsafe(`SET LOCAL work_mem = '${SCORING_WORK_MEM}'`);
+  const customers = await tx.$executeRawUnsafe(SCORE_SQL, runKey, now.toISOString(), new Date(now.getTime() - settings.lookbackMs).toISOString(), settings.currency);
+  // The batches' plans need to know the staging rows are there (autovacuum comes later).
+  await tx.$executeRawUnsafe(`ANALYZE "RfmStaging"`);
+  return customers;
+}
+
 /** Step 1: scores the base into the run's staging rows (again from scratch if retried). Returns the base's size. */
 export async function scoreIntoStaging(db: Db, runKey: string, settings: RfmSettings, now: Date): Promise<number> {
   return db.$transaction(
-    async (tx) => {
-      // Leftovers of runs that died before finishing (a day old: never a run in progress).
-      await tx.$executeRawUnsafe(`DELETE FROM "RfmStaging" WHERE "runId" = $1 OR "createdAt" < $2::timestamptz`, runKey, new Date(now.getTime() - DAY_MS).toISOString());
-      await tx.$executeRawUnsafe(`SET LOCAL work_mem = '${SCORING_WORK_MEM}'`);
-      const customers = await tx.$executeRawUnsafe(SCORE_SQL, runKey, now.toISOString(), new Date(now.getTime() - settings.lookbackMs).toISOString(), settings.currency);
-      // The batches' plans need to know the staging rows are there (autovacuum comes later).
-      await tx.$executeRawUnsafe(`ANALYZE "RfmStaging"`);
-      return customers;
-    },
+    async (tx) => stage(tx, runKey, settings, now),
     { timeout: 30 * 60_000, maxWait: 10_000 },
   );
 }
@@ -157,6 +160,11 @@ export async function applyBatch(db: Db, config: Config, runKey: string, after: 
   if (!/^\d*$/.test(after)) return { applied: 0, last: null, changed: 0 };
   return db.$transaction(
     async (tx) => {
+      // The staging table is UNLOGGED (no WAL for a million transient rows): a crash of
+      // PostgreSQL empties it. Then the run scores again, with its same time, and carries on;
+      // the new rows' ids all follow `after`, so every customer is applied (again: same values).
+      const [{ staged }] = await tx.$queryRawUnsafe<{ staged: boolean }[]>(`SELECT EXISTS (SELECT 1 FROM "RfmStaging" WHERE "runId" = $1) AS staged`, runKey);
+      if (!staged) await stage(tx, runKey, settings, now);
       await tx.$executeRawUnsafe(`SET LOCAL work_mem = '${SCORING_WORK_MEM}'`);
       const [row] = await tx.$queryRawUnsafe<{ applied: number; last: string | null; changes: SegmentChange[] }[]>(APPLY_SQL, runKey, after || '0', limit, now.toISOString(), settings.currency);
       // The events are not the customers' activity: no dormancy clock, no stub customers.

@@ -193,6 +193,33 @@ describe('RFM ties, rounding and changes', () => {
     }
   });
 
+  it("a batch that finds its run's staging rows gone (PostgreSQL crashed: the table is unlogged) scores again and applies every customer", async () => {
+    const [{ persistence }] = await database.db.$queryRawUnsafe<{ persistence: string }[]>(`SELECT relpersistence::text AS persistence FROM pg_class WHERE relname = 'RfmStaging'`);
+    expect(persistence).toBe('u');
+    await database.db.customerRfm.deleteMany();
+    await database.db.order.deleteMany();
+    const now = new Date('2028-03-01T12:00:00Z');
+    // k1 … k5: 1 … 5 orders of 10,000, the latest 10 … 6 days ago: scores 1 … 5 on every axis.
+    const ids = ['k1', 'k2', 'k3', 'k4', 'k5'];
+    for (const [i, id] of ids.entries()) await orders(id, Array.from({ length: i + 1 }, (_, n) => ({ daysAgo: 10 - i + n, total: 10_000 })), now);
+    const runKey = 'crashed-run';
+    expect(await scoreIntoStaging(database.db, runKey, settings, now)).toBe(5);
+    const first = await applyBatch(database.db, config, runKey, '', 2, settings, now);
+    expect(first.applied).toBe(2);
+    await database.db.$executeRawUnsafe(`TRUNCATE "RfmStaging"`); // what a crash leaves of an unlogged table
+    let after = first.last ?? '';
+    let applied = first.applied;
+    for (;;) {
+      const batch = await applyBatch(database.db, config, runKey, after, 2, settings, now);
+      if (!batch.last) break;
+      applied += batch.applied;
+      after = batch.last;
+    }
+    expect(await finishRun(database.db, config, runKey, now)).toBe(0);
+    expect(applied).toBe(2 + 5);
+    expect(await scores(ids)).toEqual(ids.map((id, i) => [id, i + 1, i + 1, i + 1, segmentOf((i + 1) as Score, (i + 1) as Score, (i + 1) as Score)]));
+  });
+
   it('a retried finish after it committed unscores nobody', async () => {
     const count = await database.db.customerRfm.count();
     expect(count).toBeGreaterThan(0);

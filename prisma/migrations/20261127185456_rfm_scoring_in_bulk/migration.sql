@@ -10,3 +10,6 @@ ALTER TABLE "RfmStaging" DROP CONSTRAINT "RfmStaging_pkey",
 ADD COLUMN     "id" BIGSERIAL NOT NULL,
 ADD CONSTRAINT "RfmStaging_pkey" PRIMARY KEY ("id");
 
+-- Hand-added: no WAL for a run's million transient rows. A crash of PostgreSQL empties the
+-- table; the next batch finds its run's rows gone and scores again (src/rfm/score.ts).
+ALTER TABLE "RfmStaging" SET UNLOGGED;
