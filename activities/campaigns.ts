@@ -8,7 +8,7 @@ import type { ActivityDeps } from '.';
 import { audienceRule, campaignMessageKey, campaignVariables, campaignWorkflowId } from '../src/campaigns/service';
 import type { Offer } from '../src/campaigns/schema';
 import { Params, compileRule } from '../src/segments/compile';
-import { loadReferencedSegments } from '../src/segments/service';
+import { contextFor } from '../src/segments/service';
 import type { Rule } from '../src/segments/rules';
 import { ruleSchema } from '../src/segments/rules';
 import { sqlOverPrisma } from '../src/db';
@@ -20,6 +20,7 @@ const DAY_MS = 86_400_000;
 /** Sends in flight at once within a page. */
 const SEND_CONCURRENCY = 8;
 
+/** A customer to send to, with their RFM score (templates see it as `rfm`). */
 interface Recipient {
   customerId: string;
   segment: string | null;
@@ -45,7 +46,7 @@ export function createCampaignActivities(deps: ActivityDeps) {
   const campaignOf = async (campaignId: string) => db.campaign.findUniqueOrThrow({ where: { id: campaignId } });
 
   /** The send of one recipient, as the page and the held pass make it. */
-  const requestFor = (campaign: Awaited<ReturnType<typeof campaignOf>>, customerId: string, rfm: { segment: string | null; r: number | null; f: number | null; m: number | null }): SendRequest => ({
+  const requestFor = (campaign: Awaited<ReturnType<typeof campaignOf>>, { customerId, ...rfm }: Recipient): SendRequest => ({
     idempotencyKey: campaignMessageKey(campaign.id, customerId),
     customerId,
     journey: 'campaign',
@@ -77,7 +78,7 @@ export function createCampaignActivities(deps: ActivityDeps) {
       recipients.map((recipient) =>
         concurrently(async () => {
           if (limiter) await limiter.removeTokens(1);
-          const outcome = await messages.sendMessage(requestFor(campaign, recipient.customerId, recipient));
+          const outcome = await messages.sendMessage(requestFor(campaign, recipient));
           tally(result, outcome.status, outcome.heldUntil);
           done += 1;
           Context.current().heartbeat(done);
@@ -105,9 +106,8 @@ export function createCampaignActivities(deps: ActivityDeps) {
       if (campaign.audienceSize === null) {
         const audience = campaign.audience as { segments?: string[]; rules?: unknown };
         const rule: Rule = audienceRule({ segments: audience.segments, rules: audience.rules === undefined ? undefined : ruleSchema.parse(audience.rules) });
-        const segments = await loadReferencedSegments(sqlOverPrisma(db), rule);
         const params = new Params();
-        const predicate = compileRule(rule, { now: new Date(at), currency: deps.messaging.costCurrency, segments }, params);
+        const predicate = compileRule(rule, await contextFor(sqlOverPrisma(db), rule, { currency: deps.messaging.costCurrency }, new Date(at)), params);
         const id = params.add(campaignId, 'text');
         const percent = params.add(campaign.holdoutPercent, 'int');
         await db.$transaction(
@@ -150,8 +150,8 @@ export function createCampaignActivities(deps: ActivityDeps) {
      */
     async sendCampaignPage({ campaignId, afterSeq, limit }: { campaignId: string; afterSeq: number; limit: number }): Promise<PageResult> {
       const campaign = await campaignOf(campaignId);
-      const recipients = await db.$queryRawUnsafe<{ customerId: string; seq: number; segment: string | null; r: number | null; f: number | null; m: number | null }[]>(
-        `SELECT cr."customerId", cr.seq, rfm.segment, rfm.r, rfm.f, rfm.m
+      const recipients = await db.$queryRawUnsafe<Recipient[]>(
+        `SELECT cr."customerId", rfm.segment, rfm.r, rfm.f, rfm.m
          FROM "CampaignRecipient" cr LEFT JOIN "CustomerRfm" rfm ON rfm."customerId" = cr."customerId"
          WHERE cr."campaignId" = $1 AND cr.seq > $2::int AND cr.seq <= $3::int AND NOT cr.holdout ORDER BY cr.seq`,
         campaignId,
@@ -164,7 +164,7 @@ export function createCampaignActivities(deps: ActivityDeps) {
     /** Sends again the campaign's messages held for quiet hours whose time has come. */
     async resendHeldCampaignMessages({ campaignId }: { campaignId: string }): Promise<PageResult> {
       const campaign = await campaignOf(campaignId);
-      const held = await db.$queryRawUnsafe<{ customerId: string; segment: string | null; r: number | null; f: number | null; m: number | null }[]>(
+      const held = await db.$queryRawUnsafe<Recipient[]>(
         `SELECT m."customerId", rfm.segment, rfm.r, rfm.f, rfm.m FROM "Message" m LEFT JOIN "CustomerRfm" rfm ON rfm."customerId" = m."customerId"
          WHERE m."workflowId" = $1 AND m.status = 'held' ORDER BY m."customerId"`,
         campaignWorkflowId(campaignId),

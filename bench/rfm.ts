@@ -13,10 +13,10 @@
 import fs from 'node:fs';
 import { loadConfig } from '../src/config';
 import { createDb, createPool } from '../src/db';
-import { applyBatch, finishRun, scoreIntoStaging, type RfmSettings } from '../src/rfm/score';
 import { ruleSchema } from '../src/segments/rules';
 import { previewSegment } from '../src/segments/service';
 import { createTestDatabase } from '../test/helpers/database';
+import { runScoring } from '../test/helpers/rfm-run';
 import { DEFAULT_RFM_BATCH } from '../workflows/rfm-scoring';
 import { generateBase } from './lib/synthetic-base';
 
@@ -60,29 +60,6 @@ async function measure<T>(work: () => Promise<T>): Promise<{ result: T; seconds:
   }
 }
 
-/** One scoring run as the workflow drives it, each step timed. */
-async function scoreRun(db: ReturnType<typeof createDb>, config: ReturnType<typeof loadConfig>, runKey: string, settings: RfmSettings, now: Date) {
-  const started = process.hrtime.bigint();
-  const seconds = (since: bigint) => Number(process.hrtime.bigint() - since) / 1e9;
-  const customers = await scoreIntoStaging(db, runKey, settings, now);
-  const scored = seconds(started);
-  const applyStarted = process.hrtime.bigint();
-  let after = '';
-  let applied = 0;
-  let batches = 0;
-  for (;;) {
-    const batch = await applyBatch(db, config, runKey, after, BATCH, settings, now);
-    if (!batch.last) break;
-    applied += batch.applied;
-    batches += 1;
-    after = batch.last;
-  }
-  const apply = seconds(applyStarted);
-  const finishStarted = process.hrtime.bigint();
-  await finishRun(db, config, runKey, now);
-  return { customers, applied, batches, steps: { score: scored, apply, finish: seconds(finishStarted) } };
-}
-
 const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
 
 async function main() {
@@ -122,8 +99,8 @@ async function main() {
     times.sort((a, b) => a - b);
 
     const settings = { lookbackMs: config.rfm.lookbackMs, currency: 'KRW' };
-    const scoring = await measure(() => scoreRun(db, config, 'bench-first', settings, now));
-    const rescoring = await measure(() => scoreRun(db, config, 'bench-next', settings, new Date(now.getTime() + 86_400_000)));
+    const scoring = await measure(() => runScoring(db, config, 'bench-first', settings, now, BATCH));
+    const rescoring = await measure(() => runScoring(db, config, 'bench-next', settings, new Date(now.getTime() + 86_400_000), BATCH));
 
 
     const ratio = scoring.seconds / floor.seconds;

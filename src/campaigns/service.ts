@@ -256,22 +256,22 @@ async function liftOf(pool: pg.Pool, id: string, startedAt: Date, windowDays: nu
      WHERE r."campaignId" = $1 GROUP BY r.holdout`,
     [id, startedAt, windowDays, currency],
   );
-  const group = (holdout: boolean): GroupResult & { revenue: Decimal } => {
+  /** A group's result, and its revenue in all. */
+  const group = (holdout: boolean): [GroupResult, Decimal] => {
     const row = rows.find((r) => r.holdout === holdout);
     const customers = row?.customers ?? 0;
     const revenue = new Decimal(row?.revenue ?? 0);
-    return {
+    const result = {
       customers,
       converted: row?.converted ?? 0,
       conversionRate: rate(row?.converted ?? 0, customers),
       revenuePerCustomer: money(customers ? revenue.dividedBy(customers).toDecimalPlaces(4) : 0, currency),
-      revenue,
     };
+    return [result, revenue];
   };
-  const { revenue: treatmentRevenue, ...treatment } = group(false);
-  const { revenue: controlRevenue, ...control } = group(true);
+  const [treatment, treatmentRevenue] = group(false);
+  const [control] = group(true);
   if (!treatment.customers) return null;
-  void controlRevenue;
   if (!control.customers || treatment.conversionRate === null || control.conversionRate === null) {
     return { treatment, control, absoluteLift: null, relativeLift: null, confidenceInterval: null, significant: false, incrementalConversions: null, incrementalRevenue: null, incrementalRoas: null };
   }

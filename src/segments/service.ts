@@ -56,7 +56,8 @@ export async function loadReferencedSegments(client: SqlClient, rule: Rule): Pro
   return found;
 }
 
-async function contextFor(client: pg.Pool | pg.PoolClient, rule: Rule, settings: SegmentSettings, now: Date): Promise<CompileContext> {
+/** What compiling `rule` needs: the saved segments it names. Refuses groups nested deeper than MAX_DEPTH. */
+export async function contextFor(client: SqlClient, rule: Rule, settings: Pick<SegmentSettings, 'currency'>, now: Date): Promise<CompileContext> {
   if (depthOf(rule) > MAX_DEPTH) throw new SegmentRuleError('rules', `groups nest deeper than ${MAX_DEPTH}`);
   return { now, currency: settings.currency, segments: await loadReferencedSegments(client, rule) };
 }

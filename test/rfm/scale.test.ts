@@ -7,7 +7,7 @@ import { generateBase } from '../../bench/lib/synthetic-base';
 import { loadConfig } from '../../src/config';
 import { createPool } from '../../src/db';
 import { segmentOf, type Score } from '../../src/rfm/grid';
-import { applyBatch, finishRun, scoreIntoStaging } from '../../src/rfm/score';
+import { runScoring } from '../helpers/rfm-run';
 import { useTestDatabase } from '../helpers/use-database';
 
 const database = useTestDatabase('rfm_scale');
@@ -27,18 +27,9 @@ describe('RFM scoring at 50,000 customers', () => {
     const expected = (await pool.query<{ n: number }>(`SELECT count(DISTINCT "customerId")::int AS n FROM "Order" WHERE "occurredAt" > $1 AND "occurredAt" <= $2`, [new Date(now.getTime() - settings.lookbackMs), now])).rows[0].n;
     expect(expected).toBeGreaterThan(40_000);
 
-    const customers = await scoreIntoStaging(database.db, 'scale', settings, now);
-    expect(customers).toBe(expected);
-    let after = '';
-    let batches = 0;
-    for (;;) {
-      const batch = await applyBatch(database.db, config, 'scale', after, 10_000, settings, now);
-      if (!batch.last) break;
-      batches += 1;
-      after = batch.last;
-    }
-    expect(batches).toBe(Math.ceil(expected / 10_000));
-    await finishRun(database.db, config, 'scale', now);
+    const run = await runScoring(database.db, config, 'scale', settings, now, 10_000);
+    expect(run.customers).toBe(expected);
+    expect(run.batches).toBe(Math.ceil(expected / 10_000));
 
     expect(await database.db.customerRfm.count()).toBe(expected);
     expect(await database.db.rfmStaging.count()).toBe(0);

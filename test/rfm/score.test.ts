@@ -4,6 +4,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config';
 import { segmentOf, type Score } from '../../src/rfm/grid';
 import { applyBatch, finishRun, scoreIntoStaging, type RfmSettings } from '../../src/rfm/score';
+import { runScoring } from '../helpers/rfm-run';
 import { useTestDatabase } from '../helpers/use-database';
 
 const database = useTestDatabase('rfm_score');
@@ -14,24 +15,10 @@ let runs = 0;
 /** The time of the latest run (a retried step reuses its run's time). */
 let lastRunAt = new Date(0);
 
-
 /** One whole scoring run as the workflow drives it, in batches of `limit`. */
 async function score(now: Date, { limit = 3, rfm = settings } = {}) {
-  const runKey = `test-run-${(runs += 1)}`;
   lastRunAt = now;
-  const customers = await scoreIntoStaging(database.db, runKey, rfm, now);
-  let after = '';
-  let applied = 0;
-  let changed = 0;
-  for (;;) {
-    const batch = await applyBatch(database.db, config, runKey, after, limit, rfm, now);
-    if (!batch.last) break;
-    applied += batch.applied;
-    changed += batch.changed;
-    after = batch.last;
-  }
-  const removed = await finishRun(database.db, config, runKey, now);
-  return { runKey, customers, applied, changed, removed };
+  return runScoring(database.db, config, `test-run-${(runs += 1)}`, rfm, now, limit);
 }
 
 async function orders(customerId: string, list: { daysAgo: number; total: number; currency?: string }[], now: Date) {
