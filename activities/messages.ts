@@ -326,9 +326,6 @@ export function createMessageActivities({ db, providers, messaging, clock = () =
     }
   };
 
-  const settle = async (request: MessageAddress, result: SendOutcome | { refused: string; attempts: Prisma.InputJsonArray }) =>
-    'refused' in result ? outcomeOf(await save(request, { status: 'failed', reason: result.refused, attempts: result.attempts })) : result;
-
   return {
     /**
      * The journey ended while its message was held (its exit event came during quiet hours):
@@ -364,8 +361,16 @@ export function createMessageActivities({ db, providers, messaging, clock = () =
       const [existing = null] = await db.$queryRaw<MessageRow[]>`SELECT ${MESSAGE_ROW} FROM "Message" WHERE "idempotencyKey" = ${request.idempotencyKey}`;
       if (existing && FINAL.includes(existing.status)) return outcomeOf(existing);
       if (existing?.status === 'held' && existing.heldUntil && existing.heldUntil > now) return outcomeOf(existing);
-      // A crash after the provider call: resume the same message (same channel, same content).
-      if (existing?.status === 'pending' && existing.channel) return settle(request, await deliver(existing, [], request.conversionWindowMs));
+      // A crash after the provider call: resume the same message (same channel, same content,
+      // same provider key). If that channel now refuses for good, the channels after it in the
+      // journey's list are still tried below, as they would have been without the crash.
+      let resumed: { after: Channel; refusals: string[]; attempts: Prisma.InputJsonArray } | null = null;
+      if (existing?.status === 'pending' && existing.channel) {
+        const refusedBefore = [...new Set(attemptsOf(existing).flatMap((a) => (a.outcome === 'refused' && a.reason ? [a.reason] : [])))];
+        const result = await deliver(existing, refusedBefore, request.conversionWindowMs);
+        if (!('refused' in result)) return result;
+        resumed = { after: existing.channel, refusals: [...refusedBefore, result.refused], attempts: result.attempts };
+      }
 
       // A new message, or a held one whose time has come: decide (again) who gets what, where.
       let customer: CustomerWithConsents | null = null;
@@ -377,8 +382,15 @@ export function createMessageActivities({ db, providers, messaging, clock = () =
         customer = { ...found, consents: await currentConsents(db, found.id) };
         const legalNotice = request.purpose === 'informational' && !request.content && isLegalNotice(request.template);
         const eligible = eligibleChannels(customer, request.channels, request.purpose, { legalNotice });
-        if (eligible.candidates.length === 0) return record(request, 'suppressed', eligible.reasons.join('; '));
-        candidates = eligible.candidates;
+        if (resumed) {
+          const after = request.channels.indexOf(resumed.after);
+          candidates = eligible.candidates.filter((c) => request.channels.indexOf(c.channel) > after);
+        } else {
+          if (eligible.candidates.length === 0) return record(request, 'suppressed', eligible.reasons.join('; '));
+          candidates = eligible.candidates;
+        }
+      } else if (resumed) {
+        candidates = []; // on-site is the only channel a visitor has
       } else if (request.visitorId && request.channels.includes('onsite')) {
         // An anonymous visitor has no profile, so no consents: only on-site messages, shown on
         // our own pages while they browse, can reach them.
@@ -388,7 +400,8 @@ export function createMessageActivities({ db, providers, messaging, clock = () =
       }
 
       const marketing = request.purpose === 'marketing';
-      if (marketing && customer) {
+      // A resumed message already holds its place under the cap.
+      if (marketing && customer && !resumed) {
         const capped = await checkCapAndReserve(request, customer.id, now);
         if (capped) return capped;
       }
@@ -401,9 +414,9 @@ export function createMessageActivities({ db, providers, messaging, clock = () =
         tracking: { secret: messaging.unsubscribeSecret, publicUrl: messaging.publicUrl, messageKey: request.idempotencyKey },
       };
 
-      const refusals: string[] = [];
+      const refusals: string[] = resumed ? resumed.refusals : [];
       // Each channel tried, kept on the message row (a fallback's row shows the refusals before it).
-      let attempts: Prisma.InputJsonArray = existing ? (existing.attempts as Prisma.InputJsonArray) : [];
+      let attempts: Prisma.InputJsonArray = resumed ? resumed.attempts : existing ? (existing.attempts as Prisma.InputJsonArray) : [];
       for (const candidate of candidates) {
         let body: string;
         try {

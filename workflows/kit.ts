@@ -50,6 +50,12 @@ export const CONVERSIONS_FOLLOW_SENDS = 'conversions-follow-sends';
 /** patched() id: journeys that hear many events continue as new before their history grows large. */
 export const BOUNDED_HISTORY = 'bounded-history';
 
+/**
+ * patched() id: a run reads the journey's settings for its continue-as-new once; an event that
+ * puts the continue-as-new off no longer makes it read them again.
+ */
+export const SETTINGS_READ_ONCE = 'settings-read-once';
+
 /** Continue as new past this many history events (Temporal's hard limit is 51,200). */
 export const DEFAULT_HISTORY_LIMIT = 2000;
 
@@ -218,10 +224,17 @@ export function startJourney(options: JourneyOptions): Journey {
    * (without continuing) only if `awaited()` came true meanwhile: an event that arrived while
    * the settings were read is acted on here, not lost between runs.
    */
+  let settingsOfThisRun: { value: unknown } | undefined;
   const continueAsNewUnless = async (awaited: () => boolean): Promise<void> => {
     // Let signal handlers finish so no event is lost between runs.
     await condition(allHandlersFinished);
-    const settings = await journeyActivities.journeySettings({ journey: options.journey });
+    let settings: unknown;
+    if (settingsOfThisRun) settings = settingsOfThisRun.value;
+    else {
+      settings = await journeyActivities.journeySettings({ journey: options.journey });
+      // Under a steady flood, events keep arriving while the settings are read; read them once.
+      if (patched(SETTINGS_READ_ONCE)) settingsOfThisRun = { value: settings };
+    }
     if (awaited()) return;
     await continueAsNew<(input: unknown) => Promise<string>>(options.continueAsNew!({ messagesSent: state.messagesSent, lastEventSeq }, settings));
   };

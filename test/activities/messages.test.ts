@@ -326,6 +326,48 @@ describe('the guarded send', () => {
     expect(entries.map((e) => e.idempotencyKey)).toEqual([key]);
   });
 
+  it('resumes a message left pending by a crash on its channel, and when that channel now refuses, falls back to the channels after it', async () => {
+    await customer();
+    const key = request('reminder').idempotencyKey;
+    const refusal = 'kakao: kakao-api refused: template code withdrawn';
+    // Attempt 1 wrote the message pending on KakaoTalk, then the provider call timed out.
+    let kakaoCalls = 0;
+    const kakao: ChannelProvider = {
+      name: 'kakao-api',
+      send: () => (++kakaoCalls === 1 ? Promise.reject(new Error('socket hang up')) : Promise.reject(new PermanentProviderError('template code withdrawn'))),
+    };
+    const sms: OutgoingMessage[] = [];
+    const smsProvider: ChannelProvider = { name: 'sms-api', send: (m) => (sms.push(m), Promise.resolve({ provider: 'sms-api', providerMessageId: 'sms-1' })) };
+    const send = sender({ kakao, sms: smsProvider });
+    await expect(run(send, request('reminder'))).rejects.toThrow('socket hang up');
+    expect(await db.message.findUniqueOrThrow({ where: { idempotencyKey: key } })).toMatchObject({ status: 'pending', channel: 'kakao' });
+
+    // Attempt 2: the same KakaoTalk message (same key) is refused for good; SMS, next in the list, sends.
+    expect(await run(send, request('reminder'), 2)).toMatchObject({ status: 'sent', channel: 'sms', reason: `fell back: ${refusal}` });
+    expect(kakaoCalls).toBe(2);
+    expect(sms.map((m) => m.idempotencyKey)).toEqual([`${key}/sms`]);
+    const message = await db.message.findUniqueOrThrow({ where: { idempotencyKey: key } });
+    expect(message.attempts).toEqual([
+      { channel: 'kakao', providerKey: `${key}/kakao`, outcome: 'refused', reason: refusal, at: clock.toISOString() },
+      { channel: 'sms', providerKey: `${key}/sms`, outcome: 'sent', reason: null, at: clock.toISOString() },
+    ] satisfies ChannelAttempt[]);
+    // One message row, counted once under the cap.
+    expect(await db.message.count({ where: { customerId } })).toBe(1);
+  });
+
+  it('fails a resumed message with every refusal when no channel after the refusing one is left', async () => {
+    await customer({}, [['kakao', 'marketing'], ['email', 'marketing']]);
+    let kakaoCalls = 0;
+    const kakao: ChannelProvider = {
+      name: 'kakao-api',
+      send: () => (++kakaoCalls === 1 ? Promise.reject(new Error('socket hang up')) : Promise.reject(new PermanentProviderError('blocked number'))),
+    };
+    const send = sender({ kakao });
+    // The journey lists only KakaoTalk: the customer's email consent does not make email a fallback.
+    await expect(run(send, request('reminder', { channels: ['kakao'] }))).rejects.toThrow('socket hang up');
+    expect(await run(send, request('reminder', { channels: ['kakao'] }), 2)).toMatchObject({ status: 'failed', reason: 'kakao: kakao-api refused: blocked number' });
+  });
+
   it('records a failure, without retrying, when the journey’s data does not fit the template', async () => {
     await customer({}, [['email', 'marketing']]);
     expect(await run(sender(), request('broken', { channels: ['email'], data: {} }))).toMatchObject({

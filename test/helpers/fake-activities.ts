@@ -1,4 +1,5 @@
 // Recording fakes for journey activities in time-skipping workflow tests.
+import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { createActivities } from '../../activities';
@@ -52,6 +53,8 @@ export function fakeActivities(env: TestWorkflowEnvironment, options: FakeOption
     cancelHeldMessage: [] as { idempotencyKey: string; reason: string }[],
     recordFailedMessage: [] as SkipRequest[],
     journeySettings: [] as { journey: string }[],
+    /** The workflow run that read the settings, per `journeySettings` call. */
+    settingsReadBy: [] as string[],
   };
   let lastSentMessageId: string | undefined;
   const activities: Activities = {
@@ -96,6 +99,7 @@ export function fakeActivities(env: TestWorkflowEnvironment, options: FakeOption
     },
     journeySettings(input) {
       calls.journeySettings.push(input);
+      calls.settingsReadBy.push(Context.current().info.workflowExecution.runId);
       return Promise.resolve(options.settings?.() ?? null);
     },
     recordSkippedMessage(request) {

@@ -373,6 +373,16 @@ export const historyScenarios: HistoryScenario[] = [
     },
   },
   {
+    // the same flood since runs read their settings once (patched 'settings-read-once')
+    name: 'cart-reminder-continued-as-new-settings-read-once',
+    activities: rightActivities,
+    async run(env, taskQueue) {
+      const handle = await start(env, taskQueue, 'cartReminder', 'cart-reminder:c-replay-22b', [{ customerId: 'c-replay-22b', settings: { ...cartSettings, historyLimit: 60 } } satisfies CartReminderInput], { ...cartEvent('e-23b', 'c-replay-22b'), occurredAt: await at(env) });
+      for (let i = 0; i < 40; i += 1) await handle.signal(journeyEventsSignal, [{ ...cartEvent(`e-cub-${i}`, 'c-replay-22b'), occurredAt: await at(env), seq: i + 2 }]);
+      return firstRunOf(env, handle);
+    },
+  },
+  {
     // page views past the threshold during the conversion window: continue-as-new carrying the popup
     name: 'signup-nudge-continued-as-new',
     activities: rightActivities,

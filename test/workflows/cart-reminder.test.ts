@@ -250,6 +250,10 @@ describe('cart reminder journey', () => {
       const description = await latest.describe();
       expect(description.runId).not.toBe(firstRunId);
       expect(description.historyLength).toBeLessThan(600);
+      // Each run read the journey's settings at most once, however many times updates
+      // arriving meanwhile put its continue-as-new off.
+      expect(calls.settingsReadBy.length).toBeGreaterThan(0);
+      expect(new Set(calls.settingsReadBy).size).toBe(calls.settingsReadBy.length);
       await latest.terminate('test done');
     });
   });
