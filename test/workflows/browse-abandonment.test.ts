@@ -4,7 +4,7 @@ import { loadConfig } from '../../src/config';
 import { journeyRoutes } from '../../src/routing/routes';
 import type { browseAbandonment, BrowseAbandonmentInput } from '../../workflows/browse-abandonment';
 import { stateQuery, type JourneyEvent } from '../../workflows/definitions';
-import { DAY, fakeActivities, HOUR } from '../helpers/fake-activities';
+import { DAY, fakeActivities, HOUR, type FakeOptions } from '../helpers/fake-activities';
 import { runJourneyTest, signalNow } from '../helpers/workflow-env';
 import { useTimeSkipping } from '../helpers/use-time-skipping';
 
@@ -18,8 +18,8 @@ beforeEach(() => {
 const settings: BrowseAbandonmentInput['settings'] = { delayMs: 2 * HOUR, windowMs: 3 * DAY, channels: ['kakao'] };
 const event = (type: string, properties: Record<string, unknown>): JourneyEvent => ({ id: `${type}-${n}-${Math.round(Math.random() * 1e9)}`, type, customerId: `c-${n}`, occurredAt: '2026-11-01T00:00:00Z', properties });
 
-function start(body: Parameters<typeof runJourneyTest<typeof browseAbandonment>>[3]) {
-  const fakes = fakeActivities(ts.env);
+function start(body: Parameters<typeof runJourneyTest<typeof browseAbandonment>>[3], options: FakeOptions = {}) {
+  const fakes = fakeActivities(ts.env, options);
   const run = () =>
     runJourneyTest<typeof browseAbandonment>(
       ts.env,
@@ -57,6 +57,35 @@ describe('browse abandonment (the worked example)', () => {
       expect(await handle.query(stateQuery)).toMatchObject({ stage: 'exited', messagesSent: 0 });
       expect(test.calls.sends).toHaveLength(0);
     });
+    await test.run();
+  });
+
+  it('cancels the nudge held for quiet hours when the customer adds to cart meanwhile: never sent', async () => {
+    const test = start(
+      async (handle) => {
+        await ts.env.sleep(2 * HOUR + 60_000);
+        expect(await handle.query(stateQuery)).toMatchObject({ stage: 'held' });
+        await signalNow(ts.env, handle, event('cart_updated', { items: [{ productId: 'p-lamp', quantity: 1, price: 39_000 }], value: 39_000 }));
+        expect(await handle.result()).toBe('exited: added to cart');
+        expect(await handle.query(stateQuery)).toMatchObject({ stage: 'exited', messagesSent: 0 });
+        expect(test.calls.cancelHeldMessage).toEqual([{ idempotencyKey: test.calls.sends[0].request.idempotencyKey, reason: 'exited: added to cart' }]);
+        expect(test.calls.sends).toHaveLength(1); // the first try, which was held; never sent again
+      },
+      { sendStatus: () => 'held' },
+    );
+    await test.run();
+  });
+
+  it('records a nudge that fails for good as failed and ends with stage failed, not as a failed workflow', async () => {
+    const test = start(
+      async (handle) => {
+        expect(await handle.result()).toBe('failed: send failed: attempts exhausted');
+        expect((await handle.describe()).status.name).toBe('COMPLETED');
+        expect(await handle.query(stateQuery)).toMatchObject({ stage: 'failed', messagesSent: 0 });
+        expect(test.calls.recordFailedMessage).toEqual([expect.objectContaining({ step: 'nudge', reason: 'send failed: attempts exhausted' })]);
+      },
+      { failSend: () => 'attempts exhausted' },
+    );
     await test.run();
   });
 
