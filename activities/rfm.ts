@@ -1,6 +1,6 @@
 // RFM scoring's side effects, one per step of workflows/rfm-scoring.ts (the SQL: src/rfm/score.ts).
 import type { ActivityDeps } from '.';
-import { applyBatch, finishRun, scoreIntoStaging } from '../src/rfm/score';
+import { applyBatch, finishRun, scoreIntoNext } from '../src/rfm/score';
 
 export interface RfmStep {
   /** The scoring run: workflow id and first run id (stable across continue-as-new and retries). */
@@ -15,17 +15,18 @@ export function createRfmActivities({ db, config }: ActivityDeps) {
     return { config, rfm: { lookbackMs: config.rfm.lookbackMs, currency: config.rfm.currency } };
   };
   return {
-    /** Scores the base into staging; returns its size. */
+    /** Scores the base into the run's table beside CustomerRfm; returns its size. */
     async scoreRfm({ runKey, at }: RfmStep): Promise<{ customers: number }> {
-      return { customers: await scoreIntoStaging(db, runKey, settings().rfm, new Date(at)) };
+      return { customers: await scoreIntoNext(db, runKey, settings().rfm, new Date(at)) };
     },
     async applyRfmBatch({ runKey, at, after, limit }: RfmStep & { after: string; limit: number }) {
       const { config: c, rfm } = settings();
       return applyBatch(db, c, runKey, after, limit, rfm, new Date(at));
     },
-    /** Unscores customers who left the base; returns how many. */
+    /** Unscores customers who left the base and puts the run's scores in place; returns how many left. */
     async finishRfm({ runKey, at }: RfmStep): Promise<{ removed: number }> {
-      return { removed: await finishRun(db, settings().config, runKey, new Date(at)) };
+      const { config: c, rfm } = settings();
+      return { removed: await finishRun(db, c, runKey, rfm, new Date(at)) };
     },
   };
 }

@@ -44,6 +44,7 @@ export interface RfmScoringState {
   stage: 'scoring' | 'applying' | 'finishing' | 'done';
   /** Customers in the base (an order within RFM_LOOKBACK); null until scored. */
   customers: number | null;
+  /** Customers whose new scores the batches have gone through (compared with the current ones); all are in place once `done`. */
   applied: number;
   /** Customers whose segment changed (each got an `rfm_segment_changed` event). */
   changed: number;

@@ -99,7 +99,7 @@ export function fakeActivities(env: TestWorkflowEnvironment, options: FakeOption
     },
     journeySettings(input) {
       calls.journeySettings.push(input);
-      calls.settingsReadBy.push(Context.current().info.workflowExecution.runId);
+      calls.settingsReadBy.push(Context.current().info.workflowExecution?.runId ?? '');
       return Promise.resolve(options.settings?.() ?? null);
     },
     recordSkippedMessage(request) {

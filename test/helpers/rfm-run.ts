@@ -2,7 +2,7 @@
 // batches until none is left, finish), called directly: for the RFM tests and bench:rfm.
 import type { Config } from '../../src/config';
 import type { Db } from '../../src/db';
-import { applyBatch, finishRun, scoreIntoStaging, type RfmSettings } from '../../src/rfm/score';
+import { applyBatch, finishRun, scoreIntoNext, type RfmSettings } from '../../src/rfm/score';
 
 export interface ScoringRun {
   customers: number;
@@ -17,7 +17,7 @@ export interface ScoringRun {
 export async function runScoring(db: Db, config: Config, runKey: string, settings: RfmSettings, now: Date, batchSize: number): Promise<ScoringRun> {
   const since = (started: bigint) => Number(process.hrtime.bigint() - started) / 1e9;
   let started = process.hrtime.bigint();
-  const customers = await scoreIntoStaging(db, runKey, settings, now);
+  const customers = await scoreIntoNext(db, runKey, settings, now);
   const score = since(started);
   started = process.hrtime.bigint();
   let after = '';
@@ -34,6 +34,6 @@ export async function runScoring(db: Db, config: Config, runKey: string, setting
   }
   const apply = since(started);
   started = process.hrtime.bigint();
-  const removed = await finishRun(db, config, runKey, now);
+  const removed = await finishRun(db, config, runKey, settings, now);
   return { customers, applied, changed, removed, batches, steps: { score, apply, finish: since(started) } };
 }

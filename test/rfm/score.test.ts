@@ -3,7 +3,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config';
 import { segmentOf, type Score } from '../../src/rfm/grid';
-import { applyBatch, finishRun, scoreIntoStaging, type RfmSettings } from '../../src/rfm/score';
+import { applyBatch, finishRun, scoreIntoNext, type RfmSettings } from '../../src/rfm/score';
 import { runScoring } from '../helpers/rfm-run';
 import { useTestDatabase } from '../helpers/use-database';
 
@@ -29,6 +29,9 @@ async function orders(customerId: string, list: { daysAgo: number; total: number
     });
   }
 }
+
+const tableExists = async (name: string) =>
+  (await database.db.$queryRawUnsafe<{ found: boolean }[]>(`SELECT to_regclass($1) IS NOT NULL AS found`, `"${name}"`))[0].found;
 
 const scores = async (ids: string[]) =>
   (await database.db.customerRfm.findMany({ where: { customerId: { in: ids } }, orderBy: { customerId: 'asc' } })).map((s) => [s.customerId, s.r, s.f, s.m, s.segment]);
@@ -82,10 +85,10 @@ describe('RFM scoring', () => {
     expect(await scores(expected.map(([id]) => `c-${id}`))).toEqual(expected.map(([id, r, f, m, segment]) => [`c-${id}`, r, f, m, segment]));
     expect(new Set(expected.map((row) => row[4])).size).toBe(11);
     expect(await database.db.customerRfm.findUnique({ where: { customerId: 'c-old' } })).toBeNull();
-    // The figures it scored, and no staging rows left.
+    // The figures it scored, and no table of the run's left beside CustomerRfm.
     expect(await database.db.customerRfm.findUniqueOrThrow({ where: { customerId: 'c-a04' } })).toMatchObject({ recencyDays: 105, orders: 17, currency: 'KRW', previousSegment: null });
     expect((await database.db.customerRfm.findUniqueOrThrow({ where: { customerId: 'c-a04' } })).revenue.toFixed()).toBe('170000');
-    expect(await database.db.rfmStaging.count()).toBe(0);
+    expect(await tableExists('CustomerRfm_next')).toBe(false);
     // First scores are not changes: no events.
     expect(await database.db.event.count({ where: { type: 'rfm_segment_changed' } })).toBe(0);
   });
@@ -180,37 +183,105 @@ describe('RFM ties, rounding and changes', () => {
     }
   });
 
-  it("a batch that finds its run's staging rows gone (PostgreSQL crashed: the table is unlogged) scores again and applies every customer", async () => {
-    const [{ persistence }] = await database.db.$queryRawUnsafe<{ persistence: string }[]>(`SELECT relpersistence::text AS persistence FROM pg_class WHERE relname = 'RfmStaging'`);
-    expect(persistence).toBe('u');
+  it('keeps the current scores readable until the run finishes, then swaps in the new ones with CustomerRfm\'s own indexes', async () => {
+    await database.db.customerRfm.deleteMany();
+    await database.db.order.deleteMany();
+    const now = new Date('2028-02-01T12:00:00Z');
+    const ids = ['s1', 's2', 's3', 's4', 's5'];
+    for (const [i, id] of ids.entries()) await orders(id, Array.from({ length: i + 1 }, (_, n) => ({ daysAgo: 10 - i + n, total: 10_000 })), now);
+    await score(now);
+    const before = await scores(ids);
+    const indexes = async () =>
+      (await database.db.$queryRawUnsafe<{ name: string; definition: string }[]>(`SELECT indexname::text AS name, indexdef AS definition FROM pg_indexes WHERE tablename = 'CustomerRfm' ORDER BY 1`)).map((i) => [i.name, i.definition]);
+    const indexesBefore = await indexes();
+    expect(indexesBefore.map(([name]) => name)).toEqual(['CustomerRfm_pkey', 'CustomerRfm_segment_idx']);
+
+    // A day later s1 orders five times: it becomes the best customer; the others move down.
+    const later = new Date(now.getTime() + DAY);
+    await orders('s1', Array.from({ length: 5 }, () => ({ daysAgo: 0, total: 50_000 })), later);
+    const runKey = 'swap-run';
+    expect(await scoreIntoNext(database.db, runKey, settings, later)).toBe(5);
+    let after = '';
+    for (;;) {
+      const batch = await applyBatch(database.db, config, runKey, after, 2, settings, later);
+      if (!batch.last) break;
+      after = batch.last;
+      // Between batches, segments and campaigns still read the scores of the last finished run.
+      expect(await scores(ids)).toEqual(before);
+    }
+    expect(await finishRun(database.db, config, runKey, settings, later)).toBe(0);
+    expect(await scores(['s1'])).toEqual([['s1', 5, 5, 5, 'champions']]);
+    expect(await tableExists('CustomerRfm_next')).toBe(false);
+    expect(await indexes()).toEqual(indexesBefore);
+    // The model API reads and writes the swapped table as before.
+    await database.db.customerRfm.update({ where: { customerId: 's2' }, data: { previousSegment: 'lost' } });
+    expect(await database.db.customerRfm.count()).toBe(5);
+  });
+
+  it("a batch that finds its run's table gone (a run staged by an earlier release, or replaced) scores again with the run's time, and stores no event twice", async () => {
     await database.db.customerRfm.deleteMany();
     await database.db.order.deleteMany();
     const now = new Date('2028-03-01T12:00:00Z');
     // k1 … k5: 1 … 5 orders of 10,000, the latest 10 … 6 days ago: scores 1 … 5 on every axis.
     const ids = ['k1', 'k2', 'k3', 'k4', 'k5'];
     for (const [i, id] of ids.entries()) await orders(id, Array.from({ length: i + 1 }, (_, n) => ({ daysAgo: 10 - i + n, total: 10_000 })), now);
-    const runKey = 'crashed-run';
-    expect(await scoreIntoStaging(database.db, runKey, settings, now)).toBe(5);
-    const first = await applyBatch(database.db, config, runKey, '', 2, settings, now);
-    expect(first.applied).toBe(2);
-    await database.db.$executeRawUnsafe(`TRUNCATE "RfmStaging"`); // what a crash leaves of an unlogged table
-    let after = first.last ?? '';
-    let applied = first.applied;
+    await score(now);
+    // k1 now orders a lot: its segment changes, and the other four move down one quintile.
+    const later = new Date(now.getTime() + DAY);
+    await orders('k1', Array.from({ length: 9 }, () => ({ daysAgo: 0, total: 90_000 })), later);
+    const runKey = 'restaged-run';
+    const eventsBefore = await database.db.event.count({ where: { type: 'rfm_segment_changed' } });
+    expect(await scoreIntoNext(database.db, runKey, settings, later)).toBe(5);
+    const first = await applyBatch(database.db, config, runKey, '', 2, settings, later);
+    expect(first).toMatchObject({ applied: 2, last: 'k2' });
+    await database.db.$executeRawUnsafe(`DROP TABLE "CustomerRfm_next"`);
+    // The workflow retries the first batch (its answer was lost), then goes on.
+    let after = '';
+    let changed = 0;
     for (;;) {
-      const batch = await applyBatch(database.db, config, runKey, after, 2, settings, now);
+      const batch = await applyBatch(database.db, config, runKey, after, 2, settings, later);
       if (!batch.last) break;
-      applied += batch.applied;
+      changed += batch.changed;
       after = batch.last;
     }
-    expect(await finishRun(database.db, config, runKey, now)).toBe(0);
-    expect(applied).toBe(2 + 5);
-    expect(await scores(ids)).toEqual(ids.map((id, i) => [id, i + 1, i + 1, i + 1, segmentOf((i + 1) as Score, (i + 1) as Score, (i + 1) as Score)]));
+    expect(await finishRun(database.db, config, runKey, settings, later)).toBe(0);
+    expect(await scores(['k1'])).toEqual([['k1', 5, 5, 5, 'champions']]);
+    const events = await database.db.event.findMany({ where: { type: 'rfm_segment_changed', idempotencyKey: { startsWith: `rfm:${runKey}:` } }, orderBy: { customerId: 'asc' } });
+    expect(events.length).toBe(changed);
+    expect(new Set(events.map((e) => e.customerId)).size).toBe(events.length);
+    expect(await database.db.event.count({ where: { type: 'rfm_segment_changed' } })).toBe(eventsBefore + changed);
+    expect(changed).toBeGreaterThan(0);
   });
 
-  it('a retried finish after it committed unscores nobody', async () => {
+  it('a run that CustomerRfm was migrated under (a column added) scores again at its finish, so the swap keeps the migration', async () => {
+    const now = new Date('2028-03-15T12:00:00Z');
+    const runKey = 'migrated-under';
+    expect(await scoreIntoNext(database.db, runKey, settings, now)).toBeGreaterThan(0);
+    await database.db.$executeRawUnsafe(`ALTER TABLE "CustomerRfm" ADD COLUMN "note" text`);
+    try {
+      expect(await finishRun(database.db, config, runKey, settings, now)).toBe(0);
+      const columns = await database.db.$queryRawUnsafe<{ name: string }[]>(`SELECT attname::text AS name FROM pg_attribute WHERE attrelid = '"CustomerRfm"'::regclass AND attname = 'note'`);
+      expect(columns).toEqual([{ name: 'note' }]);
+      expect(await scores(['k1'])).toEqual([['k1', 5, 5, 5, 'champions']]);
+    } finally {
+      await database.db.$executeRawUnsafe(`ALTER TABLE "CustomerRfm" DROP COLUMN IF EXISTS "note"`);
+    }
+  });
+
+  it('a retried finish after it committed answers the same count, unscores nobody and stores no event', async () => {
+    await database.db.customerRfm.deleteMany();
+    await database.db.order.deleteMany();
+    const now = new Date('2028-04-01T12:00:00Z');
+    await orders('f1', [{ daysAgo: 5, total: 10_000 }], now);
+    await orders('f2', [{ daysAgo: 300, total: 10_000 }], now);
+    await score(now);
+    const later = new Date(now.getTime() + 100 * DAY); // f2's order is past the lookback now
+    const run = await score(later);
+    expect(run.removed).toBe(1);
     const count = await database.db.customerRfm.count();
-    expect(count).toBeGreaterThan(0);
-    expect(await finishRun(database.db, config, `test-run-${runs}`, lastRunAt)).toBe(0);
+    const events = await database.db.event.count();
+    expect(await finishRun(database.db, config, `test-run-${runs}`, settings, lastRunAt)).toBe(1);
     expect(await database.db.customerRfm.count()).toBe(count);
+    expect(await database.db.event.count()).toBe(events);
   });
 });
