@@ -378,7 +378,8 @@ export function createMessageActivities({ db, providers, messaging, clock = () =
       if (request.customerId) {
         // Every column, as `customer.findUnique` reads them (the table's columns are the model's fields).
         const [found = null] = await db.$queryRaw<Customer[]>`SELECT * FROM "Customer" WHERE id = ${request.customerId}`;
-        if (!found) return record(request, 'suppressed', 'unknown customer');
+        // Recorded without the customer (a message row must name a stored one), the id in the reason.
+        if (!found) return record({ ...request, customerId: undefined }, 'suppressed', `unknown customer: ${request.customerId}`);
         customer = { ...found, consents: await currentConsents(db, found.id) };
         const legalNotice = request.purpose === 'informational' && !request.content && isLegalNotice(request.template);
         const eligible = eligibleChannels(customer, request.channels, request.purpose, { legalNotice });

@@ -368,6 +368,14 @@ describe('the guarded send', () => {
     expect(await run(send, request('reminder', { channels: ['kakao'] }), 2)).toMatchObject({ status: 'failed', reason: 'kakao: kakao-api refused: blocked number' });
   });
 
+  it('records a send to a customer who is not stored as suppressed, naming the id, instead of failing on the foreign key', async () => {
+    const outcome = await run(sender(), request('reminder', { customerId: 'c-nobody' }));
+    expect(outcome).toMatchObject({ status: 'suppressed', reason: 'unknown customer: c-nobody' });
+    expect(await db.message.findUniqueOrThrow({ where: { idempotencyKey: request('reminder').idempotencyKey } })).toMatchObject({ customerId: null, status: 'suppressed' });
+    // A retry answers the same row.
+    expect(await run(sender(), request('reminder', { customerId: 'c-nobody' }), 2)).toMatchObject({ messageId: outcome.messageId, status: 'suppressed' });
+  });
+
   it('records a failure, without retrying, when the journey’s data does not fit the template', async () => {
     await customer({}, [['email', 'marketing']]);
     expect(await run(sender(), request('broken', { channels: ['email'], data: {} }))).toMatchObject({

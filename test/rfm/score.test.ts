@@ -30,6 +30,19 @@ async function orders(customerId: string, list: { daysAgo: number; total: number
   }
 }
 
+/**
+ * A fresh base of five, scored at `now`: <prefix>1 … <prefix>5 with 1 … 5 orders of 10,000, the
+ * latest 10 … 6 days ago, so scores 1 … 5 on every axis. Returns their ids.
+ */
+async function scoredBaseOfFive(prefix: string, now: Date) {
+  await database.db.customerRfm.deleteMany();
+  await database.db.order.deleteMany();
+  const ids = [1, 2, 3, 4, 5].map((i) => `${prefix}${i}`);
+  for (const [i, id] of ids.entries()) await orders(id, Array.from({ length: i + 1 }, (_, n) => ({ daysAgo: 10 - i + n, total: 10_000 })), now);
+  await score(now);
+  return ids;
+}
+
 const tableExists = async (name: string) =>
   (await database.db.$queryRawUnsafe<{ found: boolean }[]>(`SELECT to_regclass($1) IS NOT NULL AS found`, `"${name}"`))[0].found;
 
@@ -184,12 +197,8 @@ describe('RFM ties, rounding and changes', () => {
   });
 
   it('keeps the current scores readable until the run finishes, then swaps in the new ones with CustomerRfm\'s own indexes', async () => {
-    await database.db.customerRfm.deleteMany();
-    await database.db.order.deleteMany();
     const now = new Date('2028-02-01T12:00:00Z');
-    const ids = ['s1', 's2', 's3', 's4', 's5'];
-    for (const [i, id] of ids.entries()) await orders(id, Array.from({ length: i + 1 }, (_, n) => ({ daysAgo: 10 - i + n, total: 10_000 })), now);
-    await score(now);
+    const ids = await scoredBaseOfFive('s', now);
     const before = await scores(ids);
     const indexes = async () =>
       (await database.db.$queryRawUnsafe<{ name: string; definition: string }[]>(`SELECT indexname::text AS name, indexdef AS definition FROM pg_indexes WHERE tablename = 'CustomerRfm' ORDER BY 1`)).map((i) => [i.name, i.definition]);
@@ -219,13 +228,8 @@ describe('RFM ties, rounding and changes', () => {
   });
 
   it("a batch that finds its run's table gone (a run staged by an earlier release, or replaced) scores again with the run's time, and stores no event twice", async () => {
-    await database.db.customerRfm.deleteMany();
-    await database.db.order.deleteMany();
     const now = new Date('2028-03-01T12:00:00Z');
-    // k1 … k5: 1 … 5 orders of 10,000, the latest 10 … 6 days ago: scores 1 … 5 on every axis.
-    const ids = ['k1', 'k2', 'k3', 'k4', 'k5'];
-    for (const [i, id] of ids.entries()) await orders(id, Array.from({ length: i + 1 }, (_, n) => ({ daysAgo: 10 - i + n, total: 10_000 })), now);
-    await score(now);
+    await scoredBaseOfFive('k', now);
     // k1 now orders a lot: its segment changes, and the other four move down one quintile.
     const later = new Date(now.getTime() + DAY);
     await orders('k1', Array.from({ length: 9 }, () => ({ daysAgo: 0, total: 90_000 })), later);
