@@ -37,3 +37,11 @@ export function sumByCurrency(amounts: { amount: Decimal | string; currency: str
   for (const { amount, currency } of amounts) totals.set(currency, (totals.get(currency) ?? new Decimal(0)).plus(amount));
   return [...totals.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([currency, total]) => money(total, currency));
 }
+
+/** ROAS = attributed revenue / cost: a ratio (4 decimals) and a percentage (rounded half up); null without cost. */
+export function roasOf(revenue: Decimal | string | number, cost: Decimal | string | number): { roas: string | null; roasPercent: number | null } {
+  const spent = new Decimal(cost);
+  if (spent.isZero()) return { roas: null, roasPercent: null };
+  const roas = new Decimal(revenue).dividedBy(spent);
+  return { roas: roas.toDecimalPlaces(4).toFixed(), roasPercent: roas.times(100).toDecimalPlaces(0, Decimal.ROUND_HALF_UP).toNumber() };
+}

@@ -4,6 +4,7 @@ import express from 'express';
 import type pg from 'pg';
 import type { Config } from '../config';
 import type { Db } from '../db';
+import { analyticsRouter } from './analytics/router';
 import { requireApiKey } from './auth';
 import { campaignsRouter } from './campaigns/router';
 import { customersRouter } from './customers/router';
@@ -45,6 +46,7 @@ export function createApp(deps: AppDeps): express.Express {
   app.use(segmentsRouter(deps));
   app.use(rfmRouter(deps));
   app.use(campaignsRouter(deps));
+  app.use(analyticsRouter(deps));
   app.use(notFound);
   app.use(errorHandler);
   return app;

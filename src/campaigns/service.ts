@@ -9,7 +9,7 @@ import { ApiError } from '../api/errors';
 import type { Config } from '../config';
 import type { Db } from '../db';
 import { renderContent, sampleEvent, TemplateError, templateDefinition, type InlineContent } from '../messaging/templates';
-import { Decimal, money, type Money } from '../money';
+import { Decimal, money, roasOf, type Money } from '../money';
 import { SegmentRuleError } from '../segments/compile';
 import type { Rule } from '../segments/rules';
 import { checkRule } from '../segments/service';
@@ -215,7 +215,6 @@ export async function campaignReport(pool: pg.Pool, id: string, currency: string
   );
   const { revenue, coupons } = conversions.rows[0];
   const total = messageCost.plus(coupons);
-  const roas = total.isZero() ? null : new Decimal(revenue).dividedBy(total);
 
   return {
     id: campaign.id,
@@ -234,8 +233,7 @@ export async function campaignReport(pool: pg.Pool, id: string, currency: string
     conversions: conversions.rows[0].conversions,
     revenue: money(revenue, currency),
     cost: { messages: money(messageCost, currency), coupons: money(coupons, currency), total: money(total, currency) },
-    roas: roas ? roas.toDecimalPlaces(4).toFixed() : null,
-    roasPercent: roas ? roas.times(100).toDecimalPlaces(0, Decimal.ROUND_HALF_UP).toNumber() : null,
+    ...roasOf(revenue, total),
     lift: campaign.startedAt ? await liftOf(pool, campaign.id, campaign.startedAt, campaign.windowDays, currency, total) : null,
   };
 }

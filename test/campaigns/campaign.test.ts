@@ -7,6 +7,7 @@ import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCampaignActivities } from '../../activities/campaigns';
 import { OutboxProvider } from '../../src/channels/outbox';
+import { campaignAnalytics } from '../../src/analytics/report';
 import { campaignReport, inlineContent } from '../../src/campaigns/service';
 import { loadConfig } from '../../src/config';
 import { createPool } from '../../src/db';
@@ -136,5 +137,8 @@ describe('campaign activities and report', () => {
     expect(report!.sent + report!.suppressed.total + report!.holdout!).toBe(180);
     expect(await db.conversion.count({ where: { workflowId: `campaign:${id}` } })).toBe(report!.conversions);
     expect(report!.lift).toMatchObject({ treatment: { customers: treated.length, converted: 100 }, control: { customers: snapshot.holdout, converted: 1 } });
+    // The same case through GET /v1/analytics/campaigns's code: the same revenue, cost and ROAS.
+    const [analytics] = await campaignAnalytics(pool, { from: new Date(Date.now() - 86_400_000), to: new Date(Date.now() + 60_000) }, 'KRW');
+    expect(analytics).toMatchObject({ campaign: id, sent: report!.sent, orders: 100, revenue: report!.revenue, cost: report!.cost, roas: '9.2731', roasPercent: 927, lift: report!.lift });
   });
 });

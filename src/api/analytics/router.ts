@@ -1,0 +1,113 @@
+// Analytics (src/analytics/): journeys, campaigns and channels for a period, as JSON or, with
+// `Accept: text/csv`, as CSV (one line per row; money as amount and currency columns).
+import { stringify } from 'csv-stringify/sync';
+import { Router, type Response } from 'express';
+import type pg from 'pg';
+import { z } from 'zod';
+import { campaignAnalytics, channelAnalytics, journeyAnalytics, type AnalyticsRow, type Period } from '../../analytics/report';
+import type { Lift } from '../../campaigns/service';
+import type { Config } from '../../config';
+import { ApiError, parseOrThrow } from '../errors';
+
+const DAY_MS = 86_400_000;
+/** Without `from`, a period is the 30 days before `to` (default: now). */
+const DEFAULT_PERIOD_MS = 30 * DAY_MS;
+
+const instant = z.union([z.iso.datetime({ offset: true }), z.iso.date()], { error: 'expected an ISO-8601 date (2026-11-01) or date-time (2026-11-01T09:00:00Z)' });
+const periodSchema = z.object({ from: instant.optional(), to: instant.optional() });
+
+function periodOf(query: unknown, now: Date): Period {
+  const { from, to } = parseOrThrow(periodSchema, query);
+  const end = to ? new Date(to) : now;
+  const start = from ? new Date(from) : new Date(end.getTime() - DEFAULT_PERIOD_MS);
+  if (start >= end) throw new ApiError(400, 'invalid_request', 'from: must be before to', [{ field: 'from', message: 'must be before to' }]);
+  return { from: start, to: end };
+}
+
+/** The CSV columns every row has (money as amount, with one currency column). */
+const ROW_COLUMNS = ['recipients', 'reached', 'sent', 'converted', 'conversionRate', 'orders', 'revenue', 'currency', 'messageCost', 'couponCost', 'totalCost', 'roas', 'roasPercent'];
+const LIFT_COLUMNS = [
+  'treatmentCustomers', 'treatmentConversionRate', 'controlCustomers', 'controlConversionRate', 'absoluteLift', 'relativeLift',
+  'liftLow', 'liftHigh', 'significant', 'incrementalConversions', 'incrementalRevenue', 'incrementalRoas',
+];
+
+/** A row's shared columns, flat, for CSV. */
+const flatRow = (row: AnalyticsRow) => ({
+  recipients: row.recipients,
+  reached: row.reached,
+  sent: row.sent,
+  converted: row.converted,
+  conversionRate: row.conversionRate,
+  orders: row.orders,
+  revenue: row.revenue.amount,
+  currency: row.revenue.currency,
+  messageCost: row.cost.messages.amount,
+  couponCost: row.cost.coupons.amount,
+  totalCost: row.cost.total.amount,
+  roas: row.roas,
+  roasPercent: row.roasPercent,
+});
+
+const flatLift = (lift: Lift | null) => ({
+  treatmentCustomers: lift?.treatment.customers,
+  treatmentConversionRate: lift?.treatment.conversionRate,
+  controlCustomers: lift?.control.customers,
+  controlConversionRate: lift?.control.conversionRate,
+  absoluteLift: lift?.absoluteLift,
+  relativeLift: lift?.relativeLift,
+  liftLow: lift?.confidenceInterval?.[0],
+  liftHigh: lift?.confidenceInterval?.[1],
+  significant: lift?.significant,
+  incrementalConversions: lift?.incrementalConversions,
+  incrementalRevenue: lift?.incrementalRevenue?.amount,
+  incrementalRoas: lift?.incrementalRoas,
+});
+
+interface Answer {
+  name: 'journeys' | 'campaigns' | 'channels';
+  period: Period;
+  currency: string;
+  rows: object[];
+  /** The rows flat, under these columns, for CSV. */
+  columns: string[];
+  csvRows: Record<string, unknown>[];
+}
+
+/** Answers JSON, or CSV when the client asks for it (`Accept: text/csv`); an empty cell is a null. */
+function answer(res: Response, wantsCsv: boolean, { name, period, currency, rows, columns, csvRows }: Answer) {
+  if (wantsCsv) {
+    res.type('text/csv').attachment(`${name}-${period.from.toISOString().slice(0, 10)}-${period.to.toISOString().slice(0, 10)}.csv`);
+    res.send(stringify(csvRows, { header: true, columns, cast: { boolean: (value) => String(value) } }));
+    return;
+  }
+  res.json({ from: period.from, to: period.to, currency, [name]: rows });
+}
+
+export function analyticsRouter({ pool, config, clock = () => new Date() }: { pool: pg.Pool; config: Config; clock?: () => Date }): Router {
+  const router = Router();
+  const currency = config.messaging.costCurrency;
+  const wantsCsv = (accept: string | undefined) => accept?.includes('text/csv') ?? false;
+
+  router.get('/v1/analytics/journeys', async (req, res) => {
+    const period = periodOf(req.query, clock());
+    const rows = await journeyAnalytics(pool, period, currency);
+    const csvRows = rows.map((row) => ({ journey: row.journey, ...flatRow(row) }));
+    answer(res, wantsCsv(req.get('accept')), { name: 'journeys', period, currency, rows, columns: ['journey', ...ROW_COLUMNS], csvRows });
+  });
+
+  router.get('/v1/analytics/campaigns', async (req, res) => {
+    const period = periodOf(req.query, clock());
+    const rows = await campaignAnalytics(pool, period, currency);
+    const csvRows = rows.map((row) => ({ campaign: row.campaign, name: row.name, ...flatRow(row), ...flatLift(row.lift) }));
+    answer(res, wantsCsv(req.get('accept')), { name: 'campaigns', period, currency, rows, columns: ['campaign', 'name', ...ROW_COLUMNS, ...LIFT_COLUMNS], csvRows });
+  });
+
+  router.get('/v1/analytics/channels', async (req, res) => {
+    const period = periodOf(req.query, clock());
+    const rows = await channelAnalytics(pool, period, currency);
+    const csvRows = rows.map((row) => ({ channel: row.channel, ...flatRow(row) }));
+    answer(res, wantsCsv(req.get('accept')), { name: 'channels', period, currency, rows, columns: ['channel', ...ROW_COLUMNS], csvRows });
+  });
+
+  return router;
+}

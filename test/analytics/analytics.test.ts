@@ -1,0 +1,189 @@
+// Analytics over a real database and real HTTP (the app without Temporal: these routes never
+// call it, so it gets placeholders for its client): the
+// reference cart case of DESIGN.md — 3,040 FriendTalk reminders costing 9,324 KRW (rounded to
+// the won) whose attributed revenue is 2,968,312 KRW report ROAS 31,835% — orders credited
+// through the one attribution model, and every figure adding up to the attributed orders.
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Client, Connection } from '@temporalio/client';
+import { MockActivityEnvironment } from '@temporalio/testing';
+import type pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createConversionActivities } from '../../activities/conversions';
+import { campaignAnalytics, channelAnalytics, journeyAnalytics } from '../../src/analytics/report';
+import { createApp } from '../../src/api/app';
+import { loadConfig } from '../../src/config';
+import { createPool } from '../../src/db';
+import { useTestDatabase } from '../helpers/use-database';
+
+const database = useTestDatabase('analytics');
+const apiKey = 'analytics-test-key-0123456789';
+const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
+// The period: November 2026; the reminders go out on the 10th.
+const period = { from: new Date('2026-11-01T00:00:00Z'), to: new Date('2026-12-01T00:00:00Z') };
+const sentAt = new Date('2026-11-10T03:00:00Z');
+const id = (i: number) => `c-${String(i).padStart(4, '0')}`;
+const CAMPAIGN = 'cmp_00000000000000ab';
+
+let pool: pg.Pool;
+let server: Server;
+let base: string;
+/** GET with the API key. */
+const get = (path: string, headers: Record<string, string> = {}) => fetch(`${base}${path}`, { headers: { authorization: `Bearer ${apiKey}`, ...headers } });
+
+beforeAll(async () => {
+  const db = database.db;
+  pool = createPool(database.url);
+  await db.customer.createMany({ data: Array.from({ length: 3_100 }, (_, i) => ({ id: id(i) })) });
+
+  // Cart reminder: 3,040 FriendTalk reminders at 3.0671 KRW (9,323.984 KRW in all), 3 days to convert.
+  const message = (i: number, fields: { journey: string; key: string; channel: 'kakao' | 'email'; variant: string; cost: string; at: Date; status?: 'sent' | 'suppressed' | 'holdout'; workflowId?: string }) => ({
+    idempotencyKey: fields.key,
+    customerId: id(i),
+    journey: fields.journey,
+    workflowId: fields.workflowId ?? `${fields.journey}:${id(i)}`,
+    step: 'reminder',
+    purpose: 'marketing' as const,
+    template: fields.journey,
+    status: fields.status ?? ('sent' as const),
+    channel: fields.status && fields.status !== 'sent' ? null : fields.channel,
+    variant: fields.status && fields.status !== 'sent' ? null : fields.variant,
+    content: '',
+    cost: fields.status && fields.status !== 'sent' ? '0' : fields.cost,
+    costCurrency: 'KRW',
+    sentAt: fields.status && fields.status !== 'sent' ? null : fields.at,
+    convertsUntil: fields.status && fields.status !== 'sent' ? null : new Date(fields.at.getTime() + 3 * DAY),
+    createdAt: fields.at,
+  });
+  await db.message.createMany({
+    data: Array.from({ length: 3_040 }, (_, i) => message(i, { journey: 'cart-reminder', key: `cart/${i}`, channel: 'kakao', variant: 'friendtalk', cost: '3.0671', at: sentAt })),
+  });
+  // Browse abandonment, a day later, by email to the first 50 of them: their orders after it are its (last touch).
+  await db.message.createMany({
+    data: Array.from({ length: 50 }, (_, i) => message(i, { journey: 'browse-abandonment', key: `browse/${i}`, channel: 'email', variant: 'email', cost: '0.3', at: new Date(sentAt.getTime() + DAY) })),
+  });
+  // A campaign with a coupon, to customers 3,000–3,099: 60 sent, 20 suppressed, 20 held out.
+  await db.campaign.create({
+    data: { id: CAMPAIGN, name: 'November thanks', audience: {}, purpose: 'marketing', channels: ['email'], offer: { text: '5,000원 쿠폰', coupon: 'NOV5', discount: '5000' }, holdoutPercent: 20, windowDays: 7, status: 'completed', startedAt: sentAt },
+  });
+  await db.campaignRecipient.createMany({ data: Array.from({ length: 100 }, (_, n) => ({ campaignId: CAMPAIGN, customerId: id(3_000 + n), seq: n + 1, holdout: n >= 80 })) });
+  await db.message.createMany({
+    data: Array.from({ length: 100 }, (_, n) =>
+      message(3_000 + n, { journey: 'campaign', workflowId: `campaign:${CAMPAIGN}`, key: `campaign:${CAMPAIGN}/${id(3_000 + n)}`, channel: 'email', variant: 'email', cost: '0.3', at: sentAt, status: n < 60 ? 'sent' : n < 80 ? 'suppressed' : 'holdout' }),
+    ),
+  });
+  // Last month's reminder: outside the period.
+  await db.message.create({ data: message(3_099, { journey: 'cart-reminder', key: 'cart/october', channel: 'kakao', variant: 'friendtalk', cost: '3.0671', at: new Date('2026-10-20T00:00:00Z') }) });
+
+  // Orders. Customers 100–199 order 2 days after the reminder: 99 × 29,683 + 29,695 = 2,968,312 KRW.
+  const orders: { id: string; customerId: string; total: string; currency: string; occurredAt: Date; coupon?: string; discount?: string }[] = [];
+  for (let i = 100; i < 200; i += 1) orders.push({ id: `o-cart-${i}`, customerId: id(i), total: i === 199 ? '29695' : '29683', currency: 'KRW', occurredAt: new Date(sentAt.getTime() + 2 * DAY) });
+  // Customers 0–9 order after the browse email too: credited to it, never to the reminder as well.
+  for (let i = 0; i < 10; i += 1) orders.push({ id: `o-browse-${i}`, customerId: id(i), total: '10000', currency: 'KRW', occurredAt: new Date(sentAt.getTime() + DAY + HOUR) });
+  // Customer 200 ordered before the reminder (reported late): nobody's conversion.
+  orders.push({ id: 'o-before', customerId: id(200), total: '50000', currency: 'KRW', occurredAt: new Date(sentAt.getTime() - HOUR) });
+  // Ten campaign recipients redeem the coupon (5,000 KRW each); one without it.
+  for (let n = 0; n < 11; n += 1) orders.push({ id: `o-campaign-${n}`, customerId: id(3_000 + n), total: '40000', currency: 'KRW', occurredAt: new Date(sentAt.getTime() + DAY), ...(n < 10 ? { coupon: 'NOV5', discount: '5000' } : {}) });
+  await db.order.createMany({ data: orders });
+  const { attributeOrder } = createConversionActivities({ db, providers: {} as never, messaging: {} as never });
+  for (const order of orders) await new MockActivityEnvironment().run(attributeOrder, { orderId: order.id });
+
+  const config = loadConfig({ DATABASE_URL: database.url, API_KEYS: apiKey });
+  const app = createApp({ db, pool, connection: {} as Connection, client: {} as Client, config, apiKeys: config.apiKeys!, unsubscribeSecret: 'analytics-secret-0123456789abcdef' });
+  server = await new Promise((resolve) => {
+    const listening = app.listen(0, '127.0.0.1', () => resolve(listening));
+  });
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+
+afterAll(async () => {
+  await new Promise((resolve) => server?.close(resolve));
+  await pool?.end();
+});
+
+describe('analytics', () => {
+  it('reports the reference cart case: 3,040 FriendTalk reminders, 9,324 KRW of messages, 2,968,312 KRW attributed, ROAS 31,835%', async () => {
+    const journeys = await journeyAnalytics(pool, period, 'KRW');
+    expect(journeys.find((j) => j.journey === 'cart-reminder')).toEqual({
+      journey: 'cart-reminder',
+      recipients: 3_040,
+      reached: 3_040,
+      sent: 3_040,
+      converted: 100,
+      conversionRate: 100 / 3_040,
+      orders: 100,
+      revenue: { amount: '2968312', currency: 'KRW' },
+      cost: { messages: { amount: '9323.984', currency: 'KRW' }, coupons: { amount: '0', currency: 'KRW' }, total: { amount: '9323.984', currency: 'KRW' } },
+      roas: '318.3523',
+      roasPercent: 31_835,
+      lift: null,
+    });
+    expect(journeys.find((j) => j.journey === 'browse-abandonment')).toMatchObject({ recipients: 50, sent: 50, converted: 10, orders: 10, revenue: { amount: '100000' }, cost: { total: { amount: '15' } }, roasPercent: 666_667 });
+  });
+
+  it('reports a campaign with its coupons as cost, the held out not counted as recipients, and its lift', async () => {
+    const [campaign] = await campaignAnalytics(pool, period, 'KRW');
+    expect(campaign).toMatchObject({
+      campaign: CAMPAIGN,
+      name: 'November thanks',
+      recipients: 80,
+      reached: 60,
+      sent: 60,
+      converted: 11,
+      orders: 11,
+      revenue: { amount: '440000', currency: 'KRW' },
+      cost: { messages: { amount: '18' }, coupons: { amount: '50000' }, total: { amount: '50018' } },
+      roasPercent: 880,
+    });
+    // Treatment (80, of whom 11 ordered in the campaign's window) against the 20 held out (none did).
+    expect(campaign.lift).toMatchObject({ treatment: { customers: 80, converted: 11 }, control: { customers: 20, converted: 0 }, absoluteLift: 11 / 80 });
+  });
+
+  it('adds up: the journeys and campaigns credit each attributed order once, and the channels split the same totals', async () => {
+    const [journeys, campaigns, channels] = await Promise.all([journeyAnalytics(pool, period, 'KRW'), campaignAnalytics(pool, period, 'KRW'), channelAnalytics(pool, period, 'KRW')]);
+    const { rows } = await pool.query<{ orders: number; revenue: string }>(`SELECT count(*)::int AS orders, sum(revenue)::text AS revenue FROM "Conversion" WHERE "orderId" IS NOT NULL`);
+    const rowsOf = [...journeys, ...campaigns];
+    expect(rowsOf.reduce((n, row) => n + row.orders, 0)).toBe(rows[0].orders);
+    expect(rowsOf.reduce((sum, row) => sum + Number(row.revenue.amount), 0)).toBe(Number(rows[0].revenue));
+    expect(rows[0].orders).toBe(100 + 10 + 11); // the order placed before any message is nobody's
+    expect(channels.map((c) => c.channel)).toEqual(['email', 'kakao']);
+    expect(channels.reduce((n, row) => n + row.sent, 0)).toBe(rowsOf.reduce((n, row) => n + row.sent, 0));
+    expect(channels.reduce((sum, row) => sum + Number(row.revenue.amount), 0)).toBe(Number(rows[0].revenue));
+    expect(channels.find((c) => c.channel === 'kakao')).toMatchObject({ sent: 3_040, orders: 100, revenue: { amount: '2968312' }, roasPercent: 31_835 });
+  });
+
+  it('answers over HTTP as JSON, and as CSV with Accept: text/csv', async () => {
+    const json = await get('/v1/analytics/journeys?from=2026-11-01&to=2026-12-01');
+    expect(json.status).toBe(200);
+    const body = (await json.json()) as { from: string; to: string; currency: string; journeys: { journey: string; roasPercent: number }[] };
+    expect(body).toMatchObject({ from: '2026-11-01T00:00:00.000Z', to: '2026-12-01T00:00:00.000Z', currency: 'KRW' });
+    expect(body.journeys.map((j) => [j.journey, j.roasPercent])).toEqual([['browse-abandonment', 666_667], ['cart-reminder', 31_835]]);
+
+    const csv = await get('/v1/analytics/campaigns?from=2026-11-01&to=2026-12-01', { accept: 'text/csv' });
+    expect(csv.status).toBe(200);
+    expect(csv.headers.get('content-type')).toMatch(/^text\/csv/);
+    expect(csv.headers.get('content-disposition')).toBe('attachment; filename=campaigns-2026-11-01-2026-12-01.csv');
+    const [header, row, ...rest] = (await csv.text()).trim().split('\n');
+    expect(rest).toEqual([]);
+    expect(header.split(',').slice(0, 6)).toEqual(['campaign', 'name', 'recipients', 'reached', 'sent', 'converted']);
+    const cells = Object.fromEntries(header.split(',').map((column, i) => [column, row.split(',')[i]]));
+    expect(cells).toMatchObject({ campaign: CAMPAIGN, name: 'November thanks', sent: '60', revenue: '440000', currency: 'KRW', couponCost: '50000', roasPercent: '880', controlCustomers: '20' });
+
+    // The period limits the messages: last month has only the October reminder.
+    const october = (await (await get('/v1/analytics/channels?from=2026-10-01&to=2026-11-01')).json()) as { channels: { channel: string; sent: number }[] };
+    expect(october.channels).toEqual([expect.objectContaining({ channel: 'kakao', sent: 1 })]);
+  });
+
+  it('refuses a bad period with a 400 naming the field, and a request without the key with 401; defaults to the 30 days before now', async () => {
+    expect((await fetch(`${base}/v1/analytics/journeys`)).status).toBe(401);
+    const bad = await get('/v1/analytics/journeys?from=yesterday');
+    expect(bad.status).toBe(400);
+    expect(await bad.json()).toMatchObject({ error: { code: 'invalid_request', details: [{ field: 'from' }] } });
+    const reversed = await get('/v1/analytics/journeys?from=2026-12-01&to=2026-11-01');
+    expect(reversed.status).toBe(400);
+    expect(await reversed.json()).toMatchObject({ error: { message: 'from: must be before to', details: [{ field: 'from', message: 'must be before to' }] } });
+    const recent = (await (await get('/v1/analytics/journeys')).json()) as { from: string; to: string };
+    expect(Date.parse(recent.to) - Date.parse(recent.from)).toBe(30 * DAY);
+  });
+});
