@@ -120,6 +120,12 @@ const envSchema = z.object({
   MIN_AUDIENCE: count.default(100),
   CHANNEL_COSTS: costTable.default({ sms: '8.4', lms: '25.9', alimtalk: '6.5', friendtalk: '3.07', email: '0.3', push: '0', onsite: '0' }),
   CHANNEL_COSTS_CURRENCY: currencyCode.default('KRW'),
+  /** Gross margin on revenue, for LTV (analytics/unit-economics): a decimal from 0 to 1. */
+  MARGIN_RATE: z
+    .string()
+    .trim()
+    .regex(/^(0(\.\d{1,4})?|1(\.0{1,4})?)$/, 'expected a decimal from 0 to 1 with at most 4 decimals, such as 0.3')
+    .default('0.3'),
   UNSUBSCRIBE_SECRET: z.string().min(16, 'needs at least 16 characters').optional(),
 
   // Who delivers each channel: the outbox (records only) by default.
@@ -231,6 +237,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
     dispatchConcurrency: raw.DISPATCH_CONCURRENCY,
     segments: { minAudience: raw.MIN_AUDIENCE, currency: raw.CHANNEL_COSTS_CURRENCY },
     rfm: { lookbackMs: raw.RFM_LOOKBACK, currency: raw.CHANNEL_COSTS_CURRENCY, schedule: raw.RFM_SCHEDULE },
+    analytics: { marginRate: raw.MARGIN_RATE, currency: raw.CHANNEL_COSTS_CURRENCY },
     publicUrl: raw.PUBLIC_URL ?? `http://localhost:${raw.PORT}`,
     providers: {
       email: raw.EMAIL_PROVIDER,

@@ -4,6 +4,7 @@ import express from 'express';
 import type pg from 'pg';
 import type { Config } from '../config';
 import type { Db } from '../db';
+import { acquisitionSpendRouter } from './acquisition-spend/router';
 import { analyticsRouter } from './analytics/router';
 import { requireApiKey } from './auth';
 import { campaignsRouter } from './campaigns/router';
@@ -47,6 +48,7 @@ export function createApp(deps: AppDeps): express.Express {
   app.use(rfmRouter(deps));
   app.use(campaignsRouter(deps));
   app.use(analyticsRouter(deps));
+  app.use(acquisitionSpendRouter(deps));
   app.use(notFound);
   app.use(errorHandler);
   return app;

@@ -11,9 +11,11 @@ import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createConversionActivities } from '../../activities/conversions';
 import { campaignAnalytics, channelAnalytics, journeyAnalytics } from '../../src/analytics/report';
+import { bandOf } from '../../src/analytics/unit-economics';
 import { createApp } from '../../src/api/app';
 import { loadConfig } from '../../src/config';
 import { createPool } from '../../src/db';
+import { Decimal } from '../../src/money';
 import { useTestDatabase } from '../helpers/use-database';
 
 const database = useTestDatabase('analytics');
@@ -185,5 +187,99 @@ describe('analytics', () => {
     expect(await reversed.json()).toMatchObject({ error: { message: 'from: must be before to', details: [{ field: 'from', message: 'must be before to' }] } });
     const recent = (await (await get('/v1/analytics/journeys')).json()) as { from: string; to: string };
     expect(Date.parse(recent.to) - Date.parse(recent.from)).toBe(30 * DAY);
+  });
+});
+
+describe('unit economics', () => {
+  const march = '?from=2027-03-01&to=2027-04-01';
+  const post = (body: unknown) => fetch(`${base}/v1/acquisition-spend`, { method: 'POST', headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+
+  beforeAll(async () => {
+    const db = database.db;
+    await db.customer.createMany({
+      data: [{ id: 'u-1' }, { id: 'u-2' }, { id: 'u-3', attributes: { acquisitionChannel: 'instagram' } }, { id: 'u-4' }, { id: 'u-5' }, { id: 'u-6' }],
+    });
+    const signup = (customerId: string, at: string, channel?: string) => ({ idempotencyKey: `signup-${customerId}`, type: 'signed_up', customerId, occurredAt: new Date(at), properties: channel ? { channel } : {} });
+    await db.event.createMany({
+      data: [signup('u-1', '2027-03-05T10:00:00Z', 'naver'), signup('u-2', '2027-03-10T10:00:00Z', 'naver'), signup('u-4', '2027-02-20T10:00:00Z', 'naver'), signup('u-5', '2027-03-12T10:00:00Z')],
+    });
+    const order = (id: string, customerId: string, total: string, at: string, currency = 'KRW') => ({ id, customerId, total, currency, occurredAt: new Date(at) });
+    await db.order.createMany({
+      data: [
+        order('u-o1', 'u-1', '100000', '2027-03-06T10:00:00Z'),
+        order('u-o2', 'u-1', '50000', '2027-04-10T10:00:00Z'), // after the period: still lifetime value
+        order('u-o3', 'u-3', '200000', '2027-03-20T10:00:00Z'),
+        order('u-o4', 'u-4', '70000', '2027-03-02T10:00:00Z'), // signed up in February: not acquired in March
+        order('u-o5', 'u-6', '90000', '2027-04-02T10:00:00Z'),
+        order('u-o6', 'u-3', '99', '2027-03-21T10:00:00Z', 'USD'), // another currency: not in KRW revenue
+      ],
+    });
+  });
+
+  it('takes acquisition spend over HTTP, refusing a bad one with a 400 naming the field and writing nothing', async () => {
+    const spends = [
+      { channel: 'naver', from: '2027-03-01', to: '2027-03-31', amount: 300_000, currency: 'KRW' },
+      { channel: 'naver', from: '2027-03-16', to: '2027-04-14', amount: '60000', currency: 'KRW' }, // 16 of its 30 days in March
+      { channel: 'instagram', from: '2027-03-01', to: '2027-03-31', amount: 100_000, currency: 'KRW' },
+      { channel: 'instagram', from: '2027-03-01', to: '2027-03-31', amount: 500, currency: 'USD' }, // not converted: left out of KRW figures
+      { channel: 'tiktok', from: '2027-02-01', to: '2027-02-28', amount: 50_000, currency: 'KRW' }, // before the period
+    ];
+    for (const spend of spends) {
+      const created = await post(spend);
+      expect(created.status).toBe(201);
+      expect(await created.json()).toMatchObject({ channel: spend.channel, from: spend.from, to: spend.to, amount: { amount: String(spend.amount), currency: spend.currency } });
+    }
+    const count = await database.db.acquisitionSpend.count();
+    for (const [body, field] of [
+      [{ ...spends[0], to: '2027-02-28' }, 'to'],
+      [{ ...spends[0], amount: -5 }, 'amount'],
+      [{ ...spends[0], from: 'March' }, 'from'],
+      [{ ...spends[0], currency: 'won' }, 'currency'],
+      [{ ...spends[0], channel: ' ' }, 'channel'],
+    ] as const) {
+      const refused = await post(body);
+      expect(refused.status, field).toBe(400);
+      expect(((await refused.json()) as { error: { details: { field: string }[] } }).error.details.map((d) => d.field)).toEqual([field]);
+    }
+    expect(await database.db.acquisitionSpend.count()).toBe(count);
+  });
+
+  it('reports CAC per acquisition channel and overall, LTV by cohort, and LTV/CAC with its band and what it means', async () => {
+    const response = await get(`/v1/analytics/unit-economics${march}`);
+    expect(response.status).toBe(200);
+    // Acquired in March: u-1, u-2 (naver signups), u-3 (first order, instagram by profile), u-5 (signup, no channel).
+    // Spend: naver 300,000 + 16/30 × 60,000 = 332,000; instagram 100,000. LTV: 0.3 × (150,000 + 200,000) / 4.
+    expect(await response.json()).toEqual({
+      from: '2027-03-01T00:00:00.000Z',
+      to: '2027-04-01T00:00:00.000Z',
+      currency: 'KRW',
+      marginRate: '0.3',
+      spend: { amount: '432000', currency: 'KRW' },
+      acquired: 4,
+      cac: { amount: '108000', currency: 'KRW' },
+      byChannel: [
+        { channel: 'instagram', spend: { amount: '100000', currency: 'KRW' }, acquired: 1, cac: { amount: '100000', currency: 'KRW' } },
+        { channel: 'naver', spend: { amount: '332000', currency: 'KRW' }, acquired: 2, cac: { amount: '166000', currency: 'KRW' } },
+        { channel: 'unattributed', spend: { amount: '0', currency: 'KRW' }, acquired: 1, cac: { amount: '0', currency: 'KRW' } },
+      ],
+      ltv: { amount: '26250', currency: 'KRW' },
+      ltvToCac: '0.24',
+      band: 'failing',
+      explanation: 'LTV/CAC below 1: a customer brings in less margin than it cost to acquire them, so growth loses money.',
+      cohorts: [{ cohort: '2027-03', customers: 4, revenue: { amount: '350000', currency: 'KRW' }, ltv: { amount: '26250', currency: 'KRW' } }],
+    });
+
+    const csv = await (await get(`/v1/analytics/unit-economics${march}`, { accept: 'text/csv' })).text();
+    expect(csv.trim().split('\n')).toEqual([
+      'channel,spend,currency,acquired,cac,ltv,ltvToCac,band',
+      'instagram,100000,KRW,1,100000,,,',
+      'naver,332000,KRW,2,166000,,,',
+      'unattributed,0,KRW,1,0,,,',
+      '(all),432000,KRW,4,108000,26250,0.24,failing',
+    ]);
+  });
+
+  it('names each band by its thresholds', () => {
+    expect(['0.99', '1', '2.99', '3', '5', '5.01'].map((r) => bandOf(new Decimal(r)))).toEqual(['failing', 'weak', 'weak', 'healthy', 'healthy', 'under-investing']);
   });
 });

@@ -5,6 +5,7 @@ import { Router, type Response } from 'express';
 import type pg from 'pg';
 import { z } from 'zod';
 import { campaignAnalytics, channelAnalytics, journeyAnalytics, type AnalyticsRow, type Period } from '../../analytics/report';
+import { unitEconomics } from '../../analytics/unit-economics';
 import type { Lift } from '../../campaigns/service';
 import type { Config } from '../../config';
 import { ApiError, parseOrThrow } from '../errors';
@@ -64,7 +65,7 @@ const flatLift = (lift: Lift | null) => ({
 });
 
 interface Answer {
-  name: 'journeys' | 'campaigns' | 'channels';
+  name: 'journeys' | 'campaigns' | 'channels' | 'unit-economics';
   period: Period;
   currency: string;
   rows: object[];
@@ -107,6 +108,22 @@ export function analyticsRouter({ pool, config, clock = () => new Date() }: { po
     const rows = await channelAnalytics(pool, period, currency);
     const csvRows = rows.map((row) => ({ channel: row.channel, ...flatRow(row) }));
     answer(res, wantsCsv(req.get('accept')), { name: 'channels', period, currency, rows, columns: ['channel', ...ROW_COLUMNS], csvRows });
+  });
+
+  router.get('/v1/analytics/unit-economics', async (req, res) => {
+    const period = periodOf(req.query, clock());
+    const report = await unitEconomics(pool, period, currency, config.analytics.marginRate);
+    if (!wantsCsv(req.get('accept'))) {
+      res.json(report);
+      return;
+    }
+    // CSV: one line per acquisition channel, then the whole period.
+    const line = (channel: string, spend: string, acquired: number, cac: string | undefined) => ({ channel, spend, currency, acquired, cac, ltv: '', ltvToCac: '', band: '' });
+    const csvRows = [
+      ...report.byChannel.map((row) => line(row.channel, row.spend.amount, row.acquired, row.cac?.amount)),
+      { ...line('(all)', report.spend.amount, report.acquired, report.cac?.amount), ltv: report.ltv?.amount ?? '', ltvToCac: report.ltvToCac ?? '', band: report.band ?? '' },
+    ];
+    answer(res, true, { name: 'unit-economics', period, currency, rows: [], columns: ['channel', 'spend', 'currency', 'acquired', 'cac', 'ltv', 'ltvToCac', 'band'], csvRows });
   });
 
   return router;
