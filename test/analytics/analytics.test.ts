@@ -283,3 +283,60 @@ describe('unit economics', () => {
     expect(['0.99', '1', '2.99', '3', '5', '5.01'].map((r) => bandOf(new Decimal(r)))).toEqual(['failing', 'weak', 'weak', 'healthy', 'healthy', 'under-investing']);
   });
 });
+
+describe('funnel', () => {
+  const june = '?from=2027-06-01&to=2027-07-01';
+
+  beforeAll(async () => {
+    const db = database.db;
+    await db.customer.createMany({ data: ['f-1', 'f-2', 'f-3', 'f-4'].map((customerId) => ({ id: customerId })) });
+    const at = (day: number) => new Date(Date.UTC(2027, 5, day, 10));
+    let n = 0;
+    const event = (type: string, who: { customerId?: string; anonymousId?: string }, day: number) => ({ idempotencyKey: `funnel-${(n += 1)}`, type, ...who, occurredAt: at(day) });
+    await db.event.createMany({
+      data: [
+        // Awareness: six people — four customers and two visitors (one visits twice).
+        ...['f-1', 'f-2', 'f-3', 'f-4'].map((customerId) => event('page_viewed', { customerId }, 2)),
+        event('page_viewed', { anonymousId: 'v-1' }, 3),
+        event('app_opened', { anonymousId: 'v-1' }, 4),
+        event('page_viewed', { anonymousId: 'v-2' }, 3),
+        // Exploration: three.
+        event('product_viewed', { customerId: 'f-1' }, 5),
+        event('cart_updated', { customerId: 'f-2' }, 5),
+        event('product_viewed', { anonymousId: 'v-1' }, 5),
+        // Recommendation: one review.
+        event('review_submitted', { customerId: 'f-1' }, 20),
+        // Outside the period.
+        event('page_viewed', { anonymousId: 'v-3' }, 31),
+      ],
+    });
+    await db.order.createMany({
+      data: [
+        { id: 'f-o0', customerId: 'f-1', total: '10000', currency: 'KRW', occurredAt: new Date('2027-01-10T00:00:00Z') }, // an earlier order: f-1 repurchases
+        { id: 'f-o1', customerId: 'f-1', total: '20000', currency: 'KRW', occurredAt: at(10) },
+        { id: 'f-o2', customerId: 'f-2', total: '30000', currency: 'KRW', occurredAt: at(11) },
+      ],
+    });
+    // The cart reminder messaged f-2 in June and got the order: its conversion rate answers the exploration drop-off.
+    const message = await db.message.create({
+      data: { idempotencyKey: 'funnel-cart', customerId: 'f-2', journey: 'cart-reminder', workflowId: 'cart-reminder:f-2', step: 'reminder', purpose: 'marketing', template: 'cart-reminder', status: 'sent', channel: 'kakao', content: '', costCurrency: 'KRW', sentAt: at(9), convertsUntil: at(12) },
+    });
+    await db.conversion.create({ data: { idempotencyKey: 'order/f-o2', customerId: 'f-2', journey: 'cart-reminder', workflowId: 'cart-reminder:f-2', orderId: 'f-o2', messageId: message.id, revenue: '30000', currency: 'KRW', occurredAt: at(11) } });
+  });
+
+  it('counts people per stage, the drop-off between stages, and the journey that answers each with its conversion rate', async () => {
+    const response = await get(`/v1/analytics/funnel${june}`);
+    expect(response.status).toBe(200);
+    const report = (await response.json()) as { stages: { stage: string; people: number; dropOff: number | null; journey: string; journeyConversionRate: number | null }[] };
+    expect(report.stages.map(({ stage, people, dropOff, journey, journeyConversionRate }) => [stage, people, dropOff, journey, journeyConversionRate])).toEqual([
+      ['awareness', 6, null, 'signup-nudge', null],
+      ['exploration', 3, 0.5, 'cart-reminder', 1],
+      ['purchase', 2, 1 - 2 / 3, 'upsell', null],
+      ['repurchase', 1, 0.5, 'dormancy', null],
+      ['recommendation', 1, 0, 'review-request', null],
+    ]);
+    const csv = (await (await get(`/v1/analytics/funnel${june}`, { accept: 'text/csv' })).text()).trim().split('\n');
+    expect(csv[0]).toBe('stage,people,dropOff,journey,journeyConversionRate');
+    expect(csv[2]).toBe('exploration,3,0.5,cart-reminder,1');
+  });
+});

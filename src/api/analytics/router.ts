@@ -5,6 +5,7 @@ import { Router, type Response } from 'express';
 import type pg from 'pg';
 import { z } from 'zod';
 import { campaignAnalytics, channelAnalytics, journeyAnalytics, type AnalyticsRow, type Period } from '../../analytics/report';
+import { funnel } from '../../analytics/funnel';
 import { unitEconomics } from '../../analytics/unit-economics';
 import type { Lift } from '../../campaigns/service';
 import type { Config } from '../../config';
@@ -65,7 +66,7 @@ const flatLift = (lift: Lift | null) => ({
 });
 
 interface Answer {
-  name: 'journeys' | 'campaigns' | 'channels' | 'unit-economics';
+  name: 'journeys' | 'campaigns' | 'channels' | 'unit-economics' | 'funnel';
   period: Period;
   currency: string;
   rows: object[];
@@ -108,6 +109,17 @@ export function analyticsRouter({ pool, config, clock = () => new Date() }: { po
     const rows = await channelAnalytics(pool, period, currency);
     const csvRows = rows.map((row) => ({ channel: row.channel, ...flatRow(row) }));
     answer(res, wantsCsv(req.get('accept')), { name: 'channels', period, currency, rows, columns: ['channel', ...ROW_COLUMNS], csvRows });
+  });
+
+  router.get('/v1/analytics/funnel', async (req, res) => {
+    const period = periodOf(req.query, clock());
+    const report = await funnel(pool, period, currency);
+    if (!wantsCsv(req.get('accept'))) {
+      res.json(report);
+      return;
+    }
+    const columns = ['stage', 'people', 'dropOff', 'journey', 'journeyConversionRate'];
+    answer(res, true, { name: 'funnel', period, currency, rows: [], columns, csvRows: report.stages });
   });
 
   router.get('/v1/analytics/unit-economics', async (req, res) => {
