@@ -2,6 +2,7 @@
 // purpose, channel fallback, frequency cap, quiet hours (the journey holds with a workflow
 // timer), the Korean advertising format, delivery, and a recorded outcome — exactly once per
 // idempotency key however often the activity is retried.
+import { createHash } from 'node:crypto';
 import { activityInfo } from '@temporalio/activity';
 import ms from 'ms';
 import type { ActivityDeps } from '.';
@@ -88,6 +89,16 @@ export interface MessagingSettings {
   publicUrl: string;
   /** The shop's base URL for links in messages (SHOP_URL); links go through the signed `/r/:token`. */
   shopUrl?: string;
+  /** Journey → percent of customers held out of its marketing messages (`<JOURNEY>_HOLDOUT`). */
+  holdouts?: Record<string, number>;
+}
+
+/**
+ * Whether a customer (or visitor) is in a journey's control group: a stable hash of journey and
+ * person, the same first 32 bits of md5 that campaigns use in SQL, below the percent.
+ */
+export function heldOut(journey: string, who: string, percent: number): boolean {
+  return createHash('md5').update(`${journey}:${who}`).digest().readUInt32BE(0) % 100 < percent;
 }
 
 export type CustomerWithConsents = Customer & { consents: Pick<CurrentConsent, 'channel' | 'purpose' | 'granted' | 'nightTime'>[] };
@@ -373,13 +384,25 @@ export function createMessageActivities({ db, providers, messaging, clock = () =
       }
 
       // A new message, or a held one whose time has come: decide (again) who gets what, where.
-      let customer: CustomerWithConsents | null = null;
-      let candidates: Candidate[];
+      let found: Customer | null = null;
       if (request.customerId) {
         // Every column, as `customer.findUnique` reads them (the table's columns are the model's fields).
-        const [found = null] = await db.$queryRaw<Customer[]>`SELECT * FROM "Customer" WHERE id = ${request.customerId}`;
+        [found = null] = await db.$queryRaw<Customer[]>`SELECT * FROM "Customer" WHERE id = ${request.customerId}`;
         // Recorded without the customer (a message row must name a stored one), the id in the reason.
         if (!found) return record({ ...request, customerId: undefined }, 'suppressed', `unknown customer: ${request.customerId}`);
+      }
+      // A journey's control group (`<JOURNEY>_HOLDOUT`) gets a record instead of its marketing
+      // message, with the window its conversions would have had: lift compares the two groups.
+      const held = request.purpose === 'marketing' && !request.content ? (messaging.holdouts?.[request.journey] ?? 0) : 0;
+      const who = request.customerId ?? request.visitorId;
+      if (!resumed && held > 0 && who && heldOut(request.journey, who, held)) {
+        const convertsUntil = request.conversionWindowMs ? new Date(now.getTime() + request.conversionWindowMs) : null;
+        return outcomeOf(await save(request, { status: 'holdout', reason: `held out: the control group (${held}% of ${request.journey})`, convertsUntil }));
+      }
+
+      let customer: CustomerWithConsents | null = null;
+      let candidates: Candidate[];
+      if (found) {
         customer = { ...found, consents: await currentConsents(db, found.id) };
         const legalNotice = request.purpose === 'informational' && !request.content && isLegalNotice(request.template);
         const eligible = eligibleChannels(customer, request.channels, request.purpose, { legalNotice });

@@ -21,6 +21,8 @@ export const durationSchema = z
 const port = z.coerce.number().int().min(1).max(65535);
 export const currencyCode = z.string().regex(/^[A-Z]{3}$/, 'expected an ISO 4217 currency code such as KRW or USD');
 const count = z.coerce.number().int().min(0);
+/** A share of customers in whole percent; at most 90, so a treatment group is always left. */
+const percent = z.coerce.number().int().min(0).max(90, 'expected a percent from 0 to 90');
 
 const channel = z.enum(['email', 'sms', 'push', 'kakao', 'onsite']);
 const channelList = z
@@ -172,6 +174,15 @@ const envSchema = z.object({
   REVIEW_CHANNELS: channelList.default(['kakao', 'sms', 'email']),
   REFERRAL_OFFER: z.string().min(1).default('5,000원 적립금'),
 
+  // Journey holdouts (percent of customers, by a stable hash of journey and customer): the held
+  // out get a `holdout` record instead of the journey's marketing message, so its lift shows.
+  CART_REMINDER_HOLDOUT: percent.default(0),
+  SIGNUP_NUDGE_HOLDOUT: percent.default(0),
+  UPSELL_HOLDOUT: percent.default(0),
+  DORMANCY_HOLDOUT: percent.default(0),
+  REVIEW_REQUEST_HOLDOUT: percent.default(0),
+  BROWSE_ABANDONMENT_HOLDOUT: percent.default(0),
+
   // The README's worked example journey: off unless a delay is set.
   BROWSE_ABANDONMENT_DELAY: durationSchema.optional(),
   BROWSE_ABANDONMENT_WINDOW: durationSchema.default(ms('3d')),
@@ -269,6 +280,19 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
       frequencyCap: raw.FREQUENCY_CAP,
       costs: raw.CHANNEL_COSTS,
       costCurrency: raw.CHANNEL_COSTS_CURRENCY,
+      /** Journey → percent held out (only journeys with one). */
+      holdouts: Object.fromEntries(
+        (
+          [
+            ['cart-reminder', raw.CART_REMINDER_HOLDOUT],
+            ['signup-nudge', raw.SIGNUP_NUDGE_HOLDOUT],
+            ['upsell', raw.UPSELL_HOLDOUT],
+            ['dormancy', raw.DORMANCY_HOLDOUT],
+            ['review-request', raw.REVIEW_REQUEST_HOLDOUT],
+            ['browse-abandonment', raw.BROWSE_ABANDONMENT_HOLDOUT],
+          ] as const
+        ).filter(([, held]) => held > 0),
+      ) as Record<string, number>,
       /** Unset outside production: a per-DATA_DIR secret (see src/secrets.ts). Also signs tracked links (src/messaging/links.ts). */
       unsubscribeSecret: raw.UNSUBSCRIBE_SECRET,
       /** SHOP_URL without a trailing slash: the base of the shop links in templates. */

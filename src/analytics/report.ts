@@ -7,7 +7,8 @@
 // once, under the message it was credited to, and the rows of /journeys and /campaigns add up
 // to the attributed orders of those messages (tested).
 import type pg from 'pg';
-import { campaignReport, type Lift } from '../campaigns/service';
+import { campaignReport } from '../campaigns/service';
+import { liftFromGroups, type GroupRow, type Lift } from './lift';
 import { Decimal, money, roasOf, type Money } from '../money';
 
 export interface Period {
@@ -111,12 +112,56 @@ async function analyticsRows(pool: pg.Pool, scope: Scope, period: Period, curren
 
 export interface JourneyAnalytics extends AnalyticsRow {
   journey: string;
-  /** Journeys hold nobody out yet (`<JOURNEY>_HOLDOUT` is to come): no lift to report. */
-  lift: null;
+  /**
+   * With `<JOURNEY>_HOLDOUT`: the customers the journey messaged (whatever became of the message)
+   * against those it held out, each group's orders within the journey's window from the
+   * (would-be) send. Null for a journey without a holdout or without an order window.
+   */
+  lift: Lift | null;
 }
 
-export async function journeyAnalytics(pool: pg.Pool, period: Period, currency: string): Promise<JourneyAnalytics[]> {
-  return (await analyticsRows(pool, 'journey', period, currency)).map(({ key, ...row }) => ({ journey: key, ...row, lift: null }));
+/**
+ * Per journey: treatment and control customers of the period's marketing messages, and those of
+ * them with an order within the window from their first such message (the window per journey
+ * in $4, milliseconds).
+ */
+const JOURNEY_LIFT_SQL = `
+  WITH people AS (
+    SELECT m.journey, m.status = 'holdout' AS holdout, m."customerId", min(COALESCE(m."sentAt", m."createdAt")) AS at
+    FROM "Message" m
+    WHERE ((m."sentAt" >= $1 AND m."sentAt" < $2) OR (m."sentAt" IS NULL AND m."createdAt" >= $1 AND m."createdAt" < $2))
+      AND m.journey <> 'campaign' AND m.purpose = 'marketing' AND m."customerId" IS NOT NULL AND $4::jsonb ? m.journey
+    GROUP BY 1, 2, 3
+  )
+  SELECT p.journey, p.holdout, count(*)::int AS customers, count(*) FILTER (WHERE o.orders > 0)::int AS converted, COALESCE(sum(o.revenue), 0)::text AS revenue
+  FROM people p
+  LEFT JOIN LATERAL (
+    SELECT count(*) AS orders, sum(total) FILTER (WHERE currency = $3) AS revenue FROM "Order"
+    WHERE "customerId" = p."customerId" AND "occurredAt" >= p.at AND "occurredAt" < p.at + ($4::jsonb ->> p.journey)::bigint * interval '1 millisecond'
+  ) o ON TRUE
+  GROUP BY 1, 2`;
+
+/**
+ * `holdouts`: journey → percent held out (only those count for lift); `windows`: journey → its
+ * conversion window in milliseconds.
+ */
+export async function journeyAnalytics(
+  pool: pg.Pool,
+  period: Period,
+  currency: string,
+  { holdouts = {}, windows = {} }: { holdouts?: Record<string, number>; windows?: Record<string, number> } = {},
+): Promise<JourneyAnalytics[]> {
+  const measured = Object.fromEntries(Object.entries(windows).filter(([journey]) => (holdouts[journey] ?? 0) > 0));
+  const [rows, groups] = await Promise.all([
+    analyticsRows(pool, 'journey', period, currency),
+    Object.keys(measured).length
+      ? pool.query<GroupRow & { journey: string }>(JOURNEY_LIFT_SQL, [period.from, period.to, currency, JSON.stringify(measured)]).then((result) => result.rows)
+      : Promise.resolve([]),
+  ]);
+  return rows.map(({ key, ...row }) => {
+    const own = groups.filter((group) => group.journey === key);
+    return { journey: key, ...row, lift: own.length ? liftFromGroups(own, new Decimal(row.cost.total.amount), currency) : null };
+  });
 }
 
 export interface CampaignAnalytics extends AnalyticsRow {

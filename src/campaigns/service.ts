@@ -4,7 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Client } from '@temporalio/client';
 import type pg from 'pg';
-import { probit } from 'simple-statistics';
+import { liftFromGroups, type Lift } from '../analytics/lift';
 import { ApiError } from '../api/errors';
 import type { Config } from '../config';
 import type { Db } from '../db';
@@ -139,27 +139,6 @@ export async function createCampaign({ db, pool, client, config }: CampaignDeps,
   return { id, status: 'scheduled' };
 }
 
-export interface Lift {
-  treatment: GroupResult;
-  control: GroupResult;
-  /** Conversion rate, treatment minus control, and that over the control's. */
-  absoluteLift: number | null;
-  relativeLift: number | null;
-  /** 95% confidence interval of the absolute lift (normal approximation). */
-  confidenceInterval: [number, number] | null;
-  significant: boolean;
-  incrementalConversions: number | null;
-  incrementalRevenue: Money | null;
-  incrementalRoas: string | null;
-}
-
-interface GroupResult {
-  customers: number;
-  converted: number;
-  conversionRate: number | null;
-  revenuePerCustomer: Money;
-}
-
 export interface CampaignReport {
   id: string;
   name: string;
@@ -181,8 +160,6 @@ export interface CampaignReport {
   roasPercent: number | null;
   lift: Lift | null;
 }
-
-const rate = (converted: number, customers: number) => (customers ? converted / customers : null);
 
 /** The report of DESIGN.md, from the messages and conversions of `campaign:<id>`. */
 export async function campaignReport(pool: pg.Pool, id: string, currency: string): Promise<CampaignReport | null> {
@@ -254,42 +231,5 @@ async function liftOf(pool: pg.Pool, id: string, startedAt: Date, windowDays: nu
      WHERE r."campaignId" = $1 GROUP BY r.holdout`,
     [id, startedAt, windowDays, currency],
   );
-  /** A group's result, and its revenue in all. */
-  const group = (holdout: boolean): [GroupResult, Decimal] => {
-    const row = rows.find((r) => r.holdout === holdout);
-    const customers = row?.customers ?? 0;
-    const revenue = new Decimal(row?.revenue ?? 0);
-    const result = {
-      customers,
-      converted: row?.converted ?? 0,
-      conversionRate: rate(row?.converted ?? 0, customers),
-      revenuePerCustomer: money(customers ? revenue.dividedBy(customers).toDecimalPlaces(4) : 0, currency),
-    };
-    return [result, revenue];
-  };
-  const [treatment, treatmentRevenue] = group(false);
-  const [control] = group(true);
-  if (!treatment.customers) return null;
-  if (!control.customers || treatment.conversionRate === null || control.conversionRate === null) {
-    return { treatment, control, absoluteLift: null, relativeLift: null, confidenceInterval: null, significant: false, incrementalConversions: null, incrementalRevenue: null, incrementalRoas: null };
-  }
-  const pT = treatment.conversionRate;
-  const pC = control.conversionRate;
-  const absoluteLift = pT - pC;
-  const z = probit(0.975);
-  const se = Math.sqrt((pT * (1 - pT)) / treatment.customers + (pC * (1 - pC)) / control.customers);
-  const confidenceInterval: [number, number] = [absoluteLift - z * se, absoluteLift + z * se];
-  // Incremental revenue: treatment's revenue less what it would have made at the control's rate per customer.
-  const incrementalRevenue = treatmentRevenue.minus(new Decimal(control.revenuePerCustomer.amount).times(treatment.customers));
-  return {
-    treatment,
-    control,
-    absoluteLift,
-    relativeLift: pC > 0 ? absoluteLift / pC : null,
-    confidenceInterval,
-    significant: confidenceInterval[0] > 0 || confidenceInterval[1] < 0,
-    incrementalConversions: Math.round(absoluteLift * treatment.customers),
-    incrementalRevenue: money(incrementalRevenue.toDecimalPlaces(4), currency),
-    incrementalRoas: cost.isZero() ? null : incrementalRevenue.dividedBy(cost).toDecimalPlaces(4).toFixed(),
-  };
+  return liftFromGroups(rows, cost, currency);
 }

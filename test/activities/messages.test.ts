@@ -2,7 +2,7 @@
 // messaging layer, with the clock set by the test.
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createMessageActivities, providerKeyFor, type ChannelAttempt, type MessagingSettings, type SendOutcome, type SendRequest, type SkipRequest } from '../../activities/messages';
+import { createMessageActivities, heldOut, providerKeyFor, type ChannelAttempt, type MessagingSettings, type SendOutcome, type SendRequest, type SkipRequest } from '../../activities/messages';
 import { OutboxProvider } from '../../src/channels/outbox';
 import { PermanentProviderError, type ChannelProvider, type ChannelProviders, type OutgoingMessage, type ProviderReceipt } from '../../src/channels/provider';
 import type { Channel } from '../../src/config';
@@ -374,6 +374,32 @@ describe('the guarded send', () => {
     expect(await db.message.findUniqueOrThrow({ where: { idempotencyKey: request('reminder').idempotencyKey } })).toMatchObject({ customerId: null, status: 'suppressed' });
     // A retry answers the same row.
     expect(await run(sender(), request('reminder', { customerId: 'c-nobody' }), 2)).toMatchObject({ messageId: outcome.messageId, status: 'suppressed' });
+  });
+
+  it('holds out a journey’s control group by a stable hash (the one campaigns use in SQL): a holdout record with the would-be window, nothing sent', async () => {
+    const held = createMessageActivities({ db, providers: { default: new OutboxProvider(db) }, messaging: { ...settings, holdouts: { 'cart-reminder': 50 } }, clock: () => clock });
+    const ids = Array.from({ length: 40 }, (_, i) => `c-hold-${n}-${i}`);
+    await db.customer.createMany({ data: ids.map((id) => ({ id, email: `${id}@example.com` })) });
+    await db.consentChange.createMany({ data: ids.map((id) => ({ customerId: id, channel: 'email' as const, purpose: 'marketing' as const, granted: true, source: 'api' as const })) });
+    const outcomes: SendOutcome[] = [];
+    for (const id of ids) outcomes.push(await run((r: SendRequest) => held.sendMessage(r), request('reminder', { customerId: id, idempotencyKey: `hold/${id}`, channels: ['email'], conversionWindowMs: 3 * 86_400_000 })));
+    const heldOutIds = ids.filter((_, i) => outcomes[i].status === 'holdout');
+    // About half, and exactly the customers PostgreSQL's md5 puts below 50 for this journey.
+    expect(heldOutIds.length).toBeGreaterThan(8);
+    expect(heldOutIds.length).toBeLessThan(32);
+    const rows = await db.$queryRawUnsafe<{ id: string }[]>(
+      `SELECT id FROM unnest($1::text[]) AS id WHERE (('x' || substr(md5('cart-reminder:' || id), 1, 8))::bit(32)::bigint % 100) < 50 ORDER BY id`,
+      ids,
+    );
+    expect(heldOutIds.sort()).toEqual(rows.map((r) => r.id));
+    expect(ids.every((id) => heldOut('cart-reminder', id, 50) === heldOutIds.includes(id))).toBe(true);
+    const record = await db.message.findUniqueOrThrow({ where: { idempotencyKey: `hold/${heldOutIds[0]}` } });
+    expect(record).toMatchObject({ status: 'holdout', reason: 'held out: the control group (50% of cart-reminder)', sentAt: null, channel: null, convertsUntil: new Date(clock.getTime() + 3 * 86_400_000) });
+    expect(outcomes.filter((o) => o.status === 'sent')).toHaveLength(ids.length - heldOutIds.length);
+    expect(await db.outboxEntry.count({ where: { idempotencyKey: { startsWith: `hold/${heldOutIds[0]}/` } } })).toBe(0);
+    // Asked again (a retry), the answer stands; informational messages are never held out.
+    expect(await run((r: SendRequest) => held.sendMessage(r), request('reminder', { customerId: heldOutIds[0], idempotencyKey: `hold/${heldOutIds[0]}`, channels: ['email'] }))).toMatchObject({ status: 'holdout' });
+    expect(await run((r: SendRequest) => held.sendMessage(r), request('notice', { customerId: heldOutIds[0], idempotencyKey: `hold-info/${heldOutIds[0]}`, purpose: 'informational', template: 'dormancy-notice', channels: ['email'], data: { dormantOn: '2027-01-01' } }))).not.toMatchObject({ status: 'holdout' });
   });
 
   it('records a failure, without retrying, when the journey’s data does not fit the template', async () => {

@@ -75,6 +75,20 @@ beforeAll(async () => {
       message(3_000 + n, { journey: 'campaign', workflowId: `campaign:${CAMPAIGN}`, key: `campaign:${CAMPAIGN}/${id(3_000 + n)}`, channel: 'email', variant: 'email', cost: '0.3', at: sentAt, status: n < 60 ? 'sent' : n < 80 ? 'suppressed' : 'holdout' }),
     ),
   });
+  // Upsell with a 30% holdout, to l-00 … l-29 on the 12th: 20 sent, 10 held out (a record each, never sent).
+  await db.customer.createMany({ data: Array.from({ length: 30 }, (_, n) => ({ id: `l-${String(n).padStart(2, '0')}` })) });
+  const upsellAt = new Date('2026-11-12T03:00:00Z');
+  await db.message.createMany({
+    data: Array.from({ length: 30 }, (_, n) => {
+      const customerId = `l-${String(n).padStart(2, '0')}`;
+      const sent = n < 20;
+      return {
+        idempotencyKey: `upsell/${customerId}`, customerId, journey: 'upsell', workflowId: `upsell:${customerId}`, step: 'upsell', purpose: 'marketing' as const, template: 'upsell',
+        status: sent ? ('sent' as const) : ('holdout' as const), channel: sent ? ('email' as const) : null, variant: sent ? 'email' : null, content: '', cost: sent ? '0.3' : '0', costCurrency: 'KRW',
+        sentAt: sent ? upsellAt : null, convertsUntil: new Date(upsellAt.getTime() + 7 * DAY), createdAt: upsellAt,
+      };
+    }),
+  });
   // Last month's reminder: outside the period.
   await db.message.create({ data: message(3_099, { journey: 'cart-reminder', key: 'cart/october', channel: 'kakao', variant: 'friendtalk', cost: '3.0671', at: new Date('2026-10-20T00:00:00Z') }) });
 
@@ -83,6 +97,11 @@ beforeAll(async () => {
   for (let i = 100; i < 200; i += 1) orders.push({ id: `o-cart-${i}`, customerId: id(i), total: i === 199 ? '29695' : '29683', currency: 'KRW', occurredAt: new Date(sentAt.getTime() + 2 * DAY) });
   // Customers 0–9 order after the browse email too: credited to it, never to the reminder as well.
   for (let i = 0; i < 10; i += 1) orders.push({ id: `o-browse-${i}`, customerId: id(i), total: '10000', currency: 'KRW', occurredAt: new Date(sentAt.getTime() + DAY + HOUR) });
+  // Upsell: 8 of the 20 messaged order within its 7 days (credited to it), and 2 of the 10 held out (credited to nobody).
+  for (const n of [0, 1, 2, 3, 4, 5, 6, 7, 20, 21]) {
+    const customerId = `l-${String(n).padStart(2, '0')}`;
+    orders.push({ id: `o-upsell-${customerId}`, customerId, total: '20000', currency: 'KRW', occurredAt: new Date(upsellAt.getTime() + 2 * DAY) });
+  }
   // Customer 200 ordered before the reminder (reported late): nobody's conversion.
   orders.push({ id: 'o-before', customerId: id(200), total: '50000', currency: 'KRW', occurredAt: new Date(sentAt.getTime() - HOUR) });
   // Ten campaign recipients redeem the coupon (5,000 KRW each); one without it.
@@ -91,7 +110,7 @@ beforeAll(async () => {
   const { attributeOrder } = createConversionActivities({ db, providers: {} as never, messaging: {} as never });
   for (const order of orders) await new MockActivityEnvironment().run(attributeOrder, { orderId: order.id });
 
-  const config = loadConfig({ DATABASE_URL: database.url, API_KEYS: apiKey });
+  const config = loadConfig({ DATABASE_URL: database.url, API_KEYS: apiKey, UPSELL_HOLDOUT: '30' });
   const app = createApp({ db, pool, connection: {} as Connection, client: {} as Client, config, apiKeys: config.apiKeys!, unsubscribeSecret: 'analytics-secret-0123456789abcdef' });
   server = await new Promise((resolve) => {
     const listening = app.listen(0, '127.0.0.1', () => resolve(listening));
@@ -121,7 +140,27 @@ describe('analytics', () => {
       roasPercent: 31_835,
       lift: null,
     });
+    expect(journeys.find((j) => j.journey === 'upsell')).toMatchObject({ recipients: 20, sent: 20, converted: 8, orders: 8, revenue: { amount: '160000' }, lift: null });
     expect(journeys.find((j) => j.journey === 'browse-abandonment')).toMatchObject({ recipients: 50, sent: 50, converted: 10, orders: 10, revenue: { amount: '100000' }, cost: { total: { amount: '15' } }, roasPercent: 666_667 });
+  });
+
+  it('measures a journey’s lift against its holdout: orders within its window from the (would-be) send, both groups alike', async () => {
+    const journeys = await journeyAnalytics(pool, period, 'KRW', { holdouts: { upsell: 30 }, windows: { upsell: 7 * DAY, 'cart-reminder': 3 * DAY } });
+    // The cart reminder holds nobody out: no lift.
+    expect(journeys.find((j) => j.journey === 'cart-reminder')!.lift).toBeNull();
+    const upsell = journeys.find((j) => j.journey === 'upsell')!;
+    expect(upsell.lift).toMatchObject({
+      treatment: { customers: 20, converted: 8, conversionRate: 0.4, revenuePerCustomer: { amount: '8000', currency: 'KRW' } },
+      control: { customers: 10, converted: 2, conversionRate: 0.2, revenuePerCustomer: { amount: '4000', currency: 'KRW' } },
+      incrementalConversions: 4,
+      incrementalRevenue: { amount: '80000', currency: 'KRW' }, // 160,000 − 20 × 4,000
+      incrementalRoas: '13333.3333', // over 6 KRW of messages
+    });
+    expect(upsell.lift!.absoluteLift).toBeCloseTo(0.2, 12);
+    expect(upsell.lift!.relativeLift).toBeCloseTo(1, 12);
+    // 20 against 10 customers: the interval is wide and spans 0, so not significant.
+    expect(upsell.lift!.confidenceInterval![0]).toBeLessThan(0);
+    expect(upsell.lift!.significant).toBe(false);
   });
 
   it('reports a campaign with its coupons as cost, the held out not counted as recipients, and its lift', async () => {
@@ -148,7 +187,7 @@ describe('analytics', () => {
     const rowsOf = [...journeys, ...campaigns];
     expect(rowsOf.reduce((n, row) => n + row.orders, 0)).toBe(rows[0].orders);
     expect(rowsOf.reduce((sum, row) => sum + Number(row.revenue.amount), 0)).toBe(Number(rows[0].revenue));
-    expect(rows[0].orders).toBe(100 + 10 + 11); // the order placed before any message is nobody's
+    expect(rows[0].orders).toBe(100 + 10 + 11 + 8); // nobody's: the order placed before any message, the held out's
     expect(channels.map((c) => c.channel)).toEqual(['email', 'kakao']);
     expect(channels.reduce((n, row) => n + row.sent, 0)).toBe(rowsOf.reduce((n, row) => n + row.sent, 0));
     expect(channels.reduce((sum, row) => sum + Number(row.revenue.amount), 0)).toBe(Number(rows[0].revenue));
@@ -158,9 +197,13 @@ describe('analytics', () => {
   it('answers over HTTP as JSON, and as CSV with Accept: text/csv', async () => {
     const json = await get('/v1/analytics/journeys?from=2026-11-01&to=2026-12-01');
     expect(json.status).toBe(200);
-    const body = (await json.json()) as { from: string; to: string; currency: string; journeys: { journey: string; roasPercent: number }[] };
+    const body = (await json.json()) as { from: string; to: string; currency: string; journeys: { journey: string; roasPercent: number; lift: { control: { customers: number } } | null }[] };
     expect(body).toMatchObject({ from: '2026-11-01T00:00:00.000Z', to: '2026-12-01T00:00:00.000Z', currency: 'KRW' });
-    expect(body.journeys.map((j) => [j.journey, j.roasPercent])).toEqual([['browse-abandonment', 666_667], ['cart-reminder', 31_835]]);
+    expect(body.journeys.map((j) => [j.journey, j.roasPercent, j.lift?.control.customers ?? null])).toEqual([
+      ['browse-abandonment', 666_667, null],
+      ['cart-reminder', 31_835, null],
+      ['upsell', 2_666_667, 10], // UPSELL_HOLDOUT=30
+    ]);
 
     const csv = await get('/v1/analytics/campaigns?from=2026-11-01&to=2026-12-01', { accept: 'text/csv' });
     expect(csv.status).toBe(200);

@@ -129,6 +129,18 @@ describe('cart reminder journey', () => {
     });
   });
 
+  it('ends with stage holdout, sending nothing and crediting no order, when the customer is in the journey’s control group', async () => {
+    const { activities, calls } = fakeActivities({ sendStatus: 'holdout' });
+    await withWorker(activities, async () => {
+      const handle = await startJourney();
+      const outcome = await handle.result();
+      expect(outcome).toMatch(/^holdout: /);
+      expect(await handle.query(stateQuery)).toMatchObject({ stage: 'holdout', messagesSent: 0, outcome });
+      expect(calls.sends).toHaveLength(1);
+      expect(calls.attributeOrder).toHaveLength(0);
+    });
+  });
+
   it('credits an order inside the window to the reminder through the attribution model', async () => {
     const { activities, calls } = fakeActivities();
     await withWorker(activities, async () => {

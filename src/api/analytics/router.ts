@@ -7,7 +7,7 @@ import { z } from 'zod';
 import { campaignAnalytics, channelAnalytics, journeyAnalytics, type AnalyticsRow, type Period } from '../../analytics/report';
 import { funnel } from '../../analytics/funnel';
 import { unitEconomics } from '../../analytics/unit-economics';
-import type { Lift } from '../../campaigns/service';
+import type { Lift } from '../../analytics/lift';
 import type { Config } from '../../config';
 import { ApiError, parseOrThrow } from '../errors';
 
@@ -89,12 +89,20 @@ export function analyticsRouter({ pool, config, clock = () => new Date() }: { po
   const router = Router();
   const currency = config.messaging.costCurrency;
   const wantsCsv = (accept: string | undefined) => accept?.includes('text/csv') ?? false;
+  // The journeys whose conversions are orders in a window: their holdouts measure lift on orders.
+  const { cartReminder, upsell, dormancy, browseAbandonment } = config.journeys;
+  const journeyWindows: Record<string, number> = {
+    'cart-reminder': cartReminder.windowMs,
+    upsell: upsell.windowMs,
+    dormancy: dormancy.windowMs,
+    ...(browseAbandonment ? { 'browse-abandonment': browseAbandonment.windowMs } : {}),
+  };
 
   router.get('/v1/analytics/journeys', async (req, res) => {
     const period = periodOf(req.query, clock());
-    const rows = await journeyAnalytics(pool, period, currency);
-    const csvRows = rows.map((row) => ({ journey: row.journey, ...flatRow(row) }));
-    answer(res, wantsCsv(req.get('accept')), { name: 'journeys', period, currency, rows, columns: ['journey', ...ROW_COLUMNS], csvRows });
+    const rows = await journeyAnalytics(pool, period, currency, { holdouts: config.messaging.holdouts, windows: journeyWindows });
+    const csvRows = rows.map((row) => ({ journey: row.journey, ...flatRow(row), ...flatLift(row.lift) }));
+    answer(res, wantsCsv(req.get('accept')), { name: 'journeys', period, currency, rows, columns: ['journey', ...ROW_COLUMNS, ...LIFT_COLUMNS], csvRows });
   });
 
   router.get('/v1/analytics/campaigns', async (req, res) => {
