@@ -3,6 +3,7 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import { builtinModules } from 'node:module';
+import globals from 'globals';
 
 export default tseslint.config(
   { ignores: ['node_modules/', 'src/generated/', '.data/', 'coverage/'] },
@@ -40,5 +41,11 @@ export default tseslint.config(
   {
     files: ['eslint.config.mjs'],
     ...tseslint.configs.disableTypeChecked,
+  },
+  {
+    // The dashboard's browser script, served as written (no build, no types).
+    files: ['src/dashboard/assets/**/*.js'],
+    ...tseslint.configs.disableTypeChecked,
+    languageOptions: { ...tseslint.configs.disableTypeChecked.languageOptions, sourceType: 'script', globals: { ...globals.browser } },
   },
 );

@@ -6,6 +6,7 @@ import type { Config } from '../config';
 import type { Db } from '../db';
 import { acquisitionSpendRouter } from './acquisition-spend/router';
 import { analyticsRouter } from './analytics/router';
+import { dashboardRouter } from '../dashboard/router';
 import { requireApiKey } from './auth';
 import { campaignsRouter } from './campaigns/router';
 import { customersRouter } from './customers/router';
@@ -38,6 +39,7 @@ export function createApp(deps: AppDeps): express.Express {
   app.use(healthRouter(deps));
   app.use(unsubscribeRouter(deps));
   app.use(redirectRouter(deps));
+  app.use(dashboardRouter(deps));
   app.use('/v1', requireApiKey(deps.apiKeys));
   app.use(express.json({ limit: '5mb' }));
   app.use(eventsRouter(deps));

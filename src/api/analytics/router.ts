@@ -18,7 +18,8 @@ const DEFAULT_PERIOD_MS = 30 * DAY_MS;
 const instant = z.union([z.iso.datetime({ offset: true }), z.iso.date()], { error: 'expected an ISO-8601 date (2026-11-01) or date-time (2026-11-01T09:00:00Z)' });
 const periodSchema = z.object({ from: instant.optional(), to: instant.optional() });
 
-function periodOf(query: unknown, now: Date): Period {
+/** The period of a request: `from` and `to` validated, `to` defaulting to now and `from` to 30 days before it. */
+export function periodOf(query: unknown, now: Date): Period {
   const { from, to } = parseOrThrow(periodSchema, query);
   const end = to ? new Date(to) : now;
   const start = from ? new Date(from) : new Date(end.getTime() - DEFAULT_PERIOD_MS);
@@ -85,18 +86,22 @@ function answer(res: Response, wantsCsv: boolean, { name, period, currency, rows
   res.json({ from: period.from, to: period.to, currency, [name]: rows });
 }
 
-export function analyticsRouter({ pool, config, clock = () => new Date() }: { pool: pg.Pool; config: Config; clock?: () => Date }): Router {
-  const router = Router();
-  const currency = config.messaging.costCurrency;
-  const wantsCsv = (accept: string | undefined) => accept?.includes('text/csv') ?? false;
-  // The journeys whose conversions are orders in a window: their holdouts measure lift on orders.
+/** The journeys whose conversions are orders in a window, with it: their holdouts measure lift on orders. */
+export function journeyWindowsOf(config: Config): Record<string, number> {
   const { cartReminder, upsell, dormancy, browseAbandonment } = config.journeys;
-  const journeyWindows: Record<string, number> = {
+  return {
     'cart-reminder': cartReminder.windowMs,
     upsell: upsell.windowMs,
     dormancy: dormancy.windowMs,
     ...(browseAbandonment ? { 'browse-abandonment': browseAbandonment.windowMs } : {}),
   };
+}
+
+export function analyticsRouter({ pool, config, clock = () => new Date() }: { pool: pg.Pool; config: Config; clock?: () => Date }): Router {
+  const router = Router();
+  const currency = config.messaging.costCurrency;
+  const wantsCsv = (accept: string | undefined) => accept?.includes('text/csv') ?? false;
+  const journeyWindows = journeyWindowsOf(config);
 
   router.get('/v1/analytics/journeys', async (req, res) => {
     const period = periodOf(req.query, clock());
