@@ -106,7 +106,6 @@ async function main() {
     const scoring = await measure(() => runScoring(db, config, 'bench-first', settings, now, BATCH));
     const rescoring = await measure(() => runScoring(db, config, 'bench-next', settings, new Date(now.getTime() + 86_400_000), BATCH));
 
-
     const ratio = scoring.seconds / floor.seconds;
     const row = (label: string, run: typeof scoring) => {
       const { steps, batches } = run.result;

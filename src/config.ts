@@ -248,7 +248,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
     dispatchConcurrency: raw.DISPATCH_CONCURRENCY,
     segments: { minAudience: raw.MIN_AUDIENCE, currency: raw.CHANNEL_COSTS_CURRENCY },
     rfm: { lookbackMs: raw.RFM_LOOKBACK, currency: raw.CHANNEL_COSTS_CURRENCY, schedule: raw.RFM_SCHEDULE },
-    analytics: { marginRate: raw.MARGIN_RATE, currency: raw.CHANNEL_COSTS_CURRENCY },
+    analytics: { marginRate: raw.MARGIN_RATE },
     publicUrl: raw.PUBLIC_URL ?? `http://localhost:${raw.PORT}`,
     providers: {
       email: raw.EMAIL_PROVIDER,

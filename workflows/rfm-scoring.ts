@@ -1,7 +1,8 @@
 // RFM scoring as a workflow: the Temporal Schedule `rfm-scoring` starts it daily
-// (RFM_SCHEDULE), `POST /v1/rfm/run` on demand. It scores the base in the database, then
-// applies the scores in batches, answering its progress to the `state` query; it continues as
-// new before its history grows large, so the base may be any size.
+// (RFM_SCHEDULE), `POST /v1/rfm/run` on demand. It scores the base in the database, goes
+// through the new scores in batches (the changes of segment become events), answering its
+// progress to the `state` query, then puts them in place; it continues as new before its
+// history grows large, so the base may be any size.
 import { continueAsNew, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { createActivities } from '../activities';
 import { rfmStateQuery, type RfmScoringState } from './definitions';
@@ -23,7 +24,8 @@ const { scoreRfm, applyRfmBatch, finishRfm } = proxyActivities<Pick<Activities, 
   retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '5 minutes', maximumAttempts: 10 },
 });
 
-// Each batch is one transaction of upserts (seconds on a large base) and a line of progress.
+// Each batch is one transaction comparing that many new scores with the current ones (and
+// storing the changes' events), and a line of progress.
 export const DEFAULT_RFM_BATCH = 50_000;
 
 export async function rfmScoring({ batchSize = DEFAULT_RFM_BATCH, historyLimit = 2000, carried }: RfmScoringInput = {}): Promise<RfmScoringState> {

@@ -10,7 +10,7 @@ import type pg from 'pg';
 import { funnel } from '../analytics/funnel';
 import { campaignAnalytics, channelAnalytics, journeyAnalytics } from '../analytics/report';
 import { unitEconomics } from '../analytics/unit-economics';
-import { periodOf, journeyWindowsOf } from '../api/analytics/router';
+import { journeyAnalyticsOptions, periodOf } from '../api/analytics/router';
 import type { Config } from '../config';
 import { readSignedToken, signToken } from '../messaging/signed-token';
 import { dashboardPage, loginPage } from './pages';
@@ -75,12 +75,12 @@ export function dashboardRouter({ pool, config, apiKeys, unsubscribeSecret, cloc
   });
 
   const currency = config.messaging.costCurrency;
-  const journeyWindows = journeyWindowsOf(config);
+  const journeyOptions = journeyAnalyticsOptions(config);
   const temporalUi = `http://localhost:${config.temporal.uiPort}/namespaces/${encodeURIComponent(config.temporal.namespace)}/workflows`;
   router.get('/dashboard/data', requireSession, async (req, res) => {
     const period = periodOf(req.query, clock());
     const [journeys, campaigns, channels, funnelReport, economics, grid] = await Promise.all([
-      journeyAnalytics(pool, period, currency, { holdouts: config.messaging.holdouts, windows: journeyWindows }),
+      journeyAnalytics(pool, period, currency, journeyOptions),
       campaignAnalytics(pool, period, currency),
       channelAnalytics(pool, period, currency),
       funnel(pool, period, currency),

@@ -1,7 +1,7 @@
 // Analytics (src/analytics/): journeys, campaigns and channels for a period, as JSON or, with
 // `Accept: text/csv`, as CSV (one line per row; money as amount and currency columns).
 import { stringify } from 'csv-stringify/sync';
-import { Router, type Response } from 'express';
+import { Router, type Request, type Response } from 'express';
 import type pg from 'pg';
 import { z } from 'zod';
 import { campaignAnalytics, channelAnalytics, journeyAnalytics, type AnalyticsRow, type Period } from '../../analytics/report';
@@ -66,89 +66,77 @@ const flatLift = (lift: Lift | null) => ({
   incrementalRoas: lift?.incrementalRoas,
 });
 
-interface Answer {
-  name: 'journeys' | 'campaigns' | 'channels' | 'unit-economics' | 'funnel';
-  period: Period;
-  currency: string;
-  rows: object[];
-  /** The rows flat, under these columns, for CSV. */
-  columns: string[];
-  csvRows: Record<string, unknown>[];
+/** Answers CSV (asked for with `Accept: text/csv`): a header, one line per row, an empty cell for a null. */
+function sendCsv(res: Response, name: string, period: Period, columns: string[], rows: object[]) {
+  res.type('text/csv').attachment(`${name}-${period.from.toISOString().slice(0, 10)}-${period.to.toISOString().slice(0, 10)}.csv`);
+  res.send(stringify(rows, { header: true, columns, cast: { boolean: (value) => String(value) } }));
 }
 
-/** Answers JSON, or CSV when the client asks for it (`Accept: text/csv`); an empty cell is a null. */
-function answer(res: Response, wantsCsv: boolean, { name, period, currency, rows, columns, csvRows }: Answer) {
-  if (wantsCsv) {
-    res.type('text/csv').attachment(`${name}-${period.from.toISOString().slice(0, 10)}-${period.to.toISOString().slice(0, 10)}.csv`);
-    res.send(stringify(csvRows, { header: true, columns, cast: { boolean: (value) => String(value) } }));
-    return;
-  }
-  res.json({ from: period.from, to: period.to, currency, [name]: rows });
-}
-
-/** The journeys whose conversions are orders in a window, with it: their holdouts measure lift on orders. */
-export function journeyWindowsOf(config: Config): Record<string, number> {
+/** What /journeys measures lift with: the holdouts, and the journeys whose conversions are orders in a window, with it. */
+export function journeyAnalyticsOptions(config: Config): { holdouts: Record<string, number>; windows: Record<string, number> } {
   const { cartReminder, upsell, dormancy, browseAbandonment } = config.journeys;
   return {
-    'cart-reminder': cartReminder.windowMs,
-    upsell: upsell.windowMs,
-    dormancy: dormancy.windowMs,
-    ...(browseAbandonment ? { 'browse-abandonment': browseAbandonment.windowMs } : {}),
+    holdouts: config.messaging.holdouts,
+    windows: {
+      'cart-reminder': cartReminder.windowMs,
+      upsell: upsell.windowMs,
+      dormancy: dormancy.windowMs,
+      ...(browseAbandonment ? { 'browse-abandonment': browseAbandonment.windowMs } : {}),
+    },
   };
 }
 
 export function analyticsRouter({ pool, config, clock = () => new Date() }: { pool: pg.Pool; config: Config; clock?: () => Date }): Router {
   const router = Router();
   const currency = config.messaging.costCurrency;
-  const wantsCsv = (accept: string | undefined) => accept?.includes('text/csv') ?? false;
-  const journeyWindows = journeyWindowsOf(config);
+  const wantsCsv = (req: Request) => req.get('accept')?.includes('text/csv') ?? false;
+  const journeyOptions = journeyAnalyticsOptions(config);
 
   router.get('/v1/analytics/journeys', async (req, res) => {
     const period = periodOf(req.query, clock());
-    const rows = await journeyAnalytics(pool, period, currency, { holdouts: config.messaging.holdouts, windows: journeyWindows });
-    const csvRows = rows.map((row) => ({ journey: row.journey, ...flatRow(row), ...flatLift(row.lift) }));
-    answer(res, wantsCsv(req.get('accept')), { name: 'journeys', period, currency, rows, columns: ['journey', ...ROW_COLUMNS, ...LIFT_COLUMNS], csvRows });
+    const journeys = await journeyAnalytics(pool, period, currency, journeyOptions);
+    if (wantsCsv(req)) {
+      const rows = journeys.map((row) => ({ journey: row.journey, ...flatRow(row), ...flatLift(row.lift) }));
+      return sendCsv(res, 'journeys', period, ['journey', ...ROW_COLUMNS, ...LIFT_COLUMNS], rows);
+    }
+    res.json({ from: period.from, to: period.to, currency, journeys });
   });
 
   router.get('/v1/analytics/campaigns', async (req, res) => {
     const period = periodOf(req.query, clock());
-    const rows = await campaignAnalytics(pool, period, currency);
-    const csvRows = rows.map((row) => ({ campaign: row.campaign, name: row.name, ...flatRow(row), ...flatLift(row.lift) }));
-    answer(res, wantsCsv(req.get('accept')), { name: 'campaigns', period, currency, rows, columns: ['campaign', 'name', ...ROW_COLUMNS, ...LIFT_COLUMNS], csvRows });
+    const campaigns = await campaignAnalytics(pool, period, currency);
+    if (wantsCsv(req)) {
+      const rows = campaigns.map((row) => ({ campaign: row.campaign, name: row.name, ...flatRow(row), ...flatLift(row.lift) }));
+      return sendCsv(res, 'campaigns', period, ['campaign', 'name', ...ROW_COLUMNS, ...LIFT_COLUMNS], rows);
+    }
+    res.json({ from: period.from, to: period.to, currency, campaigns });
   });
 
   router.get('/v1/analytics/channels', async (req, res) => {
     const period = periodOf(req.query, clock());
-    const rows = await channelAnalytics(pool, period, currency);
-    const csvRows = rows.map((row) => ({ channel: row.channel, ...flatRow(row) }));
-    answer(res, wantsCsv(req.get('accept')), { name: 'channels', period, currency, rows, columns: ['channel', ...ROW_COLUMNS], csvRows });
+    const channels = await channelAnalytics(pool, period, currency);
+    if (wantsCsv(req)) return sendCsv(res, 'channels', period, ['channel', ...ROW_COLUMNS], channels.map((row) => ({ channel: row.channel, ...flatRow(row) })));
+    res.json({ from: period.from, to: period.to, currency, channels });
   });
 
   router.get('/v1/analytics/funnel', async (req, res) => {
     const period = periodOf(req.query, clock());
     const report = await funnel(pool, period, currency);
-    if (!wantsCsv(req.get('accept'))) {
-      res.json(report);
-      return;
-    }
-    const columns = ['stage', 'people', 'dropOff', 'journey', 'journeyConversionRate'];
-    answer(res, true, { name: 'funnel', period, currency, rows: [], columns, csvRows: report.stages });
+    if (wantsCsv(req)) return sendCsv(res, 'funnel', period, ['stage', 'people', 'dropOff', 'journey', 'journeyConversionRate'], report.stages);
+    res.json(report);
   });
 
   router.get('/v1/analytics/unit-economics', async (req, res) => {
     const period = periodOf(req.query, clock());
     const report = await unitEconomics(pool, period, currency, config.analytics.marginRate);
-    if (!wantsCsv(req.get('accept'))) {
-      res.json(report);
-      return;
-    }
+    if (!wantsCsv(req)) return void res.json(report);
     // CSV: one line per acquisition channel, then the whole period.
     const line = (channel: string, spend: string, acquired: number, cac: string | undefined) => ({ channel, spend, currency, acquired, cac, ltv: '', ltvToCac: '', band: '' });
-    const csvRows = [
+    const rows = [
       ...report.byChannel.map((row) => line(row.channel, row.spend.amount, row.acquired, row.cac?.amount)),
       { ...line('(all)', report.spend.amount, report.acquired, report.cac?.amount), ltv: report.ltv?.amount ?? '', ltvToCac: report.ltvToCac ?? '', band: report.band ?? '' },
     ];
-    answer(res, true, { name: 'unit-economics', period, currency, rows: [], columns: ['channel', 'spend', 'currency', 'acquired', 'cac', 'ltv', 'ltvToCac', 'band'], csvRows });
+    sendCsv(res, 'unit-economics', period, ['channel', 'spend', 'currency', 'acquired', 'cac', 'ltv', 'ltvToCac', 'band'], rows);
   });
 
   return router;
