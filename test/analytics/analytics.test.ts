@@ -3,19 +3,16 @@
 // reference cart case of DESIGN.md — 3,040 FriendTalk reminders costing 9,324 KRW (rounded to
 // the won) whose attributed revenue is 2,968,312 KRW report ROAS 31,835% — orders credited
 // through the one attribution model, and every figure adding up to the attributed orders.
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import type { Client, Connection } from '@temporalio/client';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createConversionActivities } from '../../activities/conversions';
 import { campaignAnalytics, channelAnalytics, journeyAnalytics } from '../../src/analytics/report';
 import { bandOf } from '../../src/analytics/unit-economics';
-import { createApp } from '../../src/api/app';
 import { loadConfig } from '../../src/config';
 import { createPool } from '../../src/db';
 import { Decimal } from '../../src/money';
+import { serveAppWithoutTemporal, type ServedApp } from '../helpers/app-without-temporal';
 import { useTestDatabase } from '../helpers/use-database';
 
 const database = useTestDatabase('analytics');
@@ -29,7 +26,7 @@ const id = (i: number) => `c-${String(i).padStart(4, '0')}`;
 const CAMPAIGN = 'cmp_00000000000000ab';
 
 let pool: pg.Pool;
-let server: Server;
+let served: ServedApp | undefined;
 let base: string;
 /** GET with the API key. */
 const get = (path: string, headers: Record<string, string> = {}) => fetch(`${base}${path}`, { headers: { authorization: `Bearer ${apiKey}`, ...headers } });
@@ -111,15 +108,12 @@ beforeAll(async () => {
   for (const order of orders) await new MockActivityEnvironment().run(attributeOrder, { orderId: order.id });
 
   const config = loadConfig({ DATABASE_URL: database.url, API_KEYS: apiKey, UPSELL_HOLDOUT: '30' });
-  const app = createApp({ db, pool, connection: {} as Connection, client: {} as Client, config, apiKeys: config.apiKeys!, unsubscribeSecret: 'analytics-secret-0123456789abcdef' });
-  server = await new Promise((resolve) => {
-    const listening = app.listen(0, '127.0.0.1', () => resolve(listening));
-  });
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  served = await serveAppWithoutTemporal({ db: db, pool, config, unsubscribeSecret: 'analytics-secret-0123456789abcdef' });
+  base = served.baseUrl;
 });
 
 afterAll(async () => {
-  await new Promise((resolve) => server?.close(resolve));
+  await served?.close();
   await pool?.end();
 });
 

@@ -4,18 +4,15 @@
 // session cookie for a right one; the page loads with seeded data and shows the API's numbers;
 // the test saves the README's screenshot (docs/dashboard.png).
 import fs from 'node:fs';
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import type { Client, Connection } from '@temporalio/client';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import type pg from 'pg';
 import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createConversionActivities } from '../../activities/conversions';
-import { createApp } from '../../src/api/app';
 import { loadConfig } from '../../src/config';
 import { createPool } from '../../src/db';
+import { serveAppWithoutTemporal, type ServedApp } from '../helpers/app-without-temporal';
 import { useTestDatabase } from '../helpers/use-database';
 
 const database = useTestDatabase('dashboard');
@@ -26,7 +23,7 @@ const DAY = 86_400_000;
 const period = '?from=2026-11-01&to=2026-12-01';
 
 let pool: pg.Pool;
-let server: Server;
+let served: ServedApp | undefined;
 let base: string;
 let browser: Browser;
 
@@ -70,17 +67,14 @@ beforeAll(async () => {
   });
 
   const config = loadConfig({ DATABASE_URL: database.url, API_KEYS: apiKey });
-  const app = createApp({ db, pool, connection: {} as Connection, client: {} as Client, config, apiKeys: config.apiKeys!, unsubscribeSecret: 'dashboard-secret-0123456789abcdef' });
-  server = await new Promise((resolve) => {
-    const listening = app.listen(0, '127.0.0.1', () => resolve(listening));
-  });
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  served = await serveAppWithoutTemporal({ db: db, pool, config, unsubscribeSecret: 'dashboard-secret-0123456789abcdef' });
+  base = served.baseUrl;
   browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
 });
 
 afterAll(async () => {
   await browser?.close();
-  await new Promise((resolve) => server?.close(resolve));
+  await served?.close();
   await pool?.end();
 });
 

@@ -2,44 +2,30 @@
 // message redirects to its destination, records the click as an event and the message's first
 // click; a token that does not verify or names no message is a 400 that redirects nowhere.
 // (No Temporal: the route never calls it, so the app gets placeholders for its client.)
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import type { Client, Connection } from '@temporalio/client';
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApp } from '../../src/api/app';
 import { loadConfig } from '../../src/config';
 import { createPool } from '../../src/db';
 import { clickToken, clickUrl } from '../../src/messaging/links';
 import { renderTemplate } from '../../src/messaging/templates';
+import { serveAppWithoutTemporal, type ServedApp } from '../helpers/app-without-temporal';
 import { useTestDatabase } from '../helpers/use-database';
 
 const database = useTestDatabase('click_tracking');
 const secret = 'click-test-secret-0123456789abcdef';
 const shopUrl = 'https://myshop.example.org';
 let pool: pg.Pool;
-let server: Server;
+let served: ServedApp | undefined;
 let baseUrl: string;
 
 beforeAll(async () => {
   pool = createPool(database.url);
   const config = loadConfig({ DATABASE_URL: database.url, API_KEYS: 'click-test-key-0123456789', SHOP_URL: shopUrl });
-  const app = createApp({
-    db: database.db,
-    pool,
-    connection: {} as Connection,
-    client: {} as Client,
-    config,
-    apiKeys: config.apiKeys!,
-    unsubscribeSecret: secret,
-  });
-  server = await new Promise((resolve) => {
-    const listening = app.listen(0, '127.0.0.1', () => resolve(listening));
-  });
-  baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  served = await serveAppWithoutTemporal({ db: database.db, pool, config, unsubscribeSecret: secret });
+  baseUrl = served.baseUrl;
 });
 afterAll(async () => {
-  await new Promise((resolve) => server?.close(resolve));
+  await served?.close();
   await pool?.end();
 });
 

@@ -1,36 +1,30 @@
 // The segments API over real HTTP on a real PostgreSQL database: preview, save, list, read,
 // members, delete; bad rules are 400s naming the path, and nothing is written.
 // (No Temporal: these routes never call it, so the app gets placeholders for its client.)
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import type { Client, Connection } from '@temporalio/client';
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApp } from '../../src/api/app';
 import { loadConfig } from '../../src/config';
 import { createPool } from '../../src/db';
+import { serveAppWithoutTemporal, type ServedApp } from '../helpers/app-without-temporal';
 import { useTestDatabase } from '../helpers/use-database';
 
 const database = useTestDatabase('segments_api');
 const apiKey = 'segments-test-key-0123456789';
 let pool: pg.Pool;
-let server: Server;
+let served: ServedApp | undefined;
 let baseUrl: string;
 
 beforeAll(async () => {
   pool = createPool(database.url);
   const config = loadConfig({ DATABASE_URL: database.url, API_KEYS: apiKey, MIN_AUDIENCE: '3' });
-  const app = createApp({ db: database.db, pool, connection: {} as Connection, client: {} as Client, config, apiKeys: config.apiKeys!, unsubscribeSecret: 'segments-secret-0123456789abcdef' });
-  server = await new Promise((resolve) => {
-    const listening = app.listen(0, '127.0.0.1', () => resolve(listening));
-  });
-  baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  served = await serveAppWithoutTemporal({ db: database.db, pool, config, unsubscribeSecret: 'segments-secret-0123456789abcdef' });
+  baseUrl = served.baseUrl;
   await database.db.customer.createMany({
     data: ['c-1', 'c-2', 'c-3', 'c-4', 'c-5'].map((id, i) => ({ id, name: `Customer ${i + 1}`, attributes: { city: i < 3 ? 'Seoul' : 'Busan', age: 20 + i * 10 } })),
   });
 });
 afterAll(async () => {
-  await new Promise((resolve) => server?.close(resolve));
+  await served?.close();
   await pool?.end();
 });
 
