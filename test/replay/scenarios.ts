@@ -129,6 +129,13 @@ const continuedThenTerminated = async (env: TestWorkflowEnvironment, handle: { w
 };
 const dormancySettings: DormancyInput['settings'] = { warningAfterMs: 335 * DAY, dormantAfterMs: 365 * DAY, windowMs: 30 * DAY, channels: ['email'], offer: 'coupon' };
 
+/** A cart reminder under a flood of 40 cart updates, so it continues as new (a history limit of 60). */
+async function cartFlood(env: TestWorkflowEnvironment, taskQueue: string, customerId: string, firstEventId: string, updatePrefix: string): Promise<WorkflowHandle> {
+  const handle = await start(env, taskQueue, 'cartReminder', `cart-reminder:${customerId}`, [{ customerId, settings: { ...cartSettings, historyLimit: 60 } } satisfies CartReminderInput], { ...cartEvent(firstEventId, customerId), occurredAt: await at(env) });
+  for (let i = 0; i < 40; i += 1) await handle.signal(journeyEventsSignal, [{ ...cartEvent(`${updatePrefix}-${i}`, customerId), occurredAt: await at(env), seq: i + 2 }]);
+  return firstRunOf(env, handle);
+}
+
 export const historyScenarios: HistoryScenario[] = [
   {
     // cart update restarts the wait, reminder sent, order inside the window converts
@@ -366,21 +373,13 @@ export const historyScenarios: HistoryScenario[] = [
     // a flood of cart updates: the journey continues as new carrying its cart
     name: 'cart-reminder-continued-as-new',
     activities: rightActivities,
-    async run(env, taskQueue) {
-      const handle = await start(env, taskQueue, 'cartReminder', 'cart-reminder:c-replay-22', [{ customerId: 'c-replay-22', settings: { ...cartSettings, historyLimit: 60 } } satisfies CartReminderInput], { ...cartEvent('e-23', 'c-replay-22'), occurredAt: await at(env) });
-      for (let i = 0; i < 40; i += 1) await handle.signal(journeyEventsSignal, [{ ...cartEvent(`e-cu-${i}`, 'c-replay-22'), occurredAt: await at(env), seq: i + 2 }]);
-      return firstRunOf(env, handle);
-    },
+    run: (env, taskQueue) => cartFlood(env, taskQueue, 'c-replay-22', 'e-23', 'e-cu'),
   },
   {
     // the same flood since runs read their settings once (patched 'settings-read-once')
     name: 'cart-reminder-continued-as-new-settings-read-once',
     activities: rightActivities,
-    async run(env, taskQueue) {
-      const handle = await start(env, taskQueue, 'cartReminder', 'cart-reminder:c-replay-22b', [{ customerId: 'c-replay-22b', settings: { ...cartSettings, historyLimit: 60 } } satisfies CartReminderInput], { ...cartEvent('e-23b', 'c-replay-22b'), occurredAt: await at(env) });
-      for (let i = 0; i < 40; i += 1) await handle.signal(journeyEventsSignal, [{ ...cartEvent(`e-cub-${i}`, 'c-replay-22b'), occurredAt: await at(env), seq: i + 2 }]);
-      return firstRunOf(env, handle);
-    },
+    run: (env, taskQueue) => cartFlood(env, taskQueue, 'c-replay-22b', 'e-23b', 'e-cub'),
   },
   {
     // page views past the threshold during the conversion window: continue-as-new carrying the popup
