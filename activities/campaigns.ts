@@ -121,14 +121,16 @@ export function createCampaignActivities(deps: ActivityDeps) {
               ...params.values,
             );
             await tx.$executeRawUnsafe(
-              `INSERT INTO "Message" (id, "idempotencyKey", "customerId", journey, "workflowId", step, template, purpose, content, status, reason, "costCurrency", "updatedAt")
-               SELECT gen_random_uuid()::text, 'campaign:' || $1 || '/' || r."customerId", r."customerId", 'campaign', 'campaign:' || $1, 'send', $2, $3::"MessagePurpose", '', 'holdout', 'held out: the control group', $4, now()
+              `INSERT INTO "Message" (id, "idempotencyKey", "customerId", journey, "workflowId", step, template, purpose, content, status, reason, "costCurrency", "createdAt", "updatedAt")
+               SELECT gen_random_uuid()::text, 'campaign:' || $1 || '/' || r."customerId", r."customerId", 'campaign', 'campaign:' || $1, 'send', $2, $3::"MessagePurpose", '', 'holdout', 'held out: the control group', $4, $5::timestamptz, $5::timestamptz
                FROM "CampaignRecipient" r WHERE r."campaignId" = $1 AND r.holdout
                ON CONFLICT ("idempotencyKey") DO NOTHING`,
               campaignId,
               campaign.template ?? `campaign:${campaignId}`,
               campaign.purpose,
               deps.messaging.costCurrency,
+              // Dated when the audience was taken, as the sends are by theirs.
+              at,
             );
             const [sizes] = await tx.$queryRawUnsafe<{ audience: number; holdout: number }[]>(
               `SELECT count(*)::int AS audience, count(*) FILTER (WHERE holdout)::int AS holdout FROM "CampaignRecipient" WHERE "campaignId" = $1`,

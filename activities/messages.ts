@@ -216,10 +216,10 @@ async function updateMessageRow(tx: DbTx, id: string, fields: Record<string, unk
 /**
  * `message.upsert({ where: { idempotencyKey }, create, update })` in one raw statement, as
  * Prisma runs it (INSERT … ON CONFLICT DO UPDATE): a new row gets an id and `createdAt` /
- * `updatedAt` of now; an existing one gets `update` and `updatedAt`.
+ * `updatedAt` of `now` (the activities' clock: analytics date unsent records by `createdAt`);
+ * an existing one gets `update` and `updatedAt`.
  */
-async function upsertMessageRow(tx: DbTx, create: Record<string, unknown> & { idempotencyKey: string }, update: Record<string, unknown>): Promise<MessageRow> {
-  const now = new Date();
+async function upsertMessageRow(tx: DbTx, create: Record<string, unknown> & { idempotencyKey: string }, update: Record<string, unknown>, now: Date): Promise<MessageRow> {
   const row = Object.entries({ ...create, createdAt: now, updatedAt: now }).filter(([, value]) => value !== undefined);
   const [saved] = await tx.$queryRaw<MessageRow[]>`
     INSERT INTO "Message" (id, ${Prisma.join(row.map(([column]) => Prisma.raw(`"${column}"`)))})
@@ -252,7 +252,7 @@ export function createMessageActivities({ db, providers, messaging, clock = () =
   type MessageFields = Partial<Omit<Message, 'id' | 'idempotencyKey' | 'cost' | 'attempts'>> & { status: MessageStatus; cost?: string; attempts?: Prisma.InputJsonArray };
   /** Writes the message for this key with these fields (creating it on first use). */
   const save = async (request: MessageAddress, fields: MessageFields, tx: DbTx = db) =>
-    upsertMessageRow(tx, { ...addressFields(request), content: '', costCurrency: messaging.costCurrency, ...fields }, fields);
+    upsertMessageRow(tx, { ...addressFields(request), content: '', costCurrency: messaging.costCurrency, ...fields }, fields, clock());
 
   /**
    * The frequency cap, race-free across activities and processes: under a lock on the

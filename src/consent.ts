@@ -81,8 +81,29 @@ export async function changeConsents(
     occurredAt: change.at.toISOString(),
     properties: { channel: change.channel, purpose: change.purpose, granted: change.granted, nightTime: change.nightTime },
   }));
-  await storeEvents(sqlOverPrisma(tx), config, events, new Date(), { activity: false });
+  // Stored as of `at`: the time the change is recorded (now, unless an import says otherwise).
+  await storeEvents(sqlOverPrisma(tx), config, events, at, { activity: false });
   return recorded.length;
+}
+
+/**
+ * The first consents of customers just created (an import), as `changeConsents` records them
+ * — every entry is a change, each with its `consent_changed` event and journey deliveries — in
+ * two statements for the lot instead of a handful per customer.
+ */
+export async function recordFirstConsents(tx: Prisma.TransactionClient, config: Config, customers: { customerId: string; changes: ConsentChangeInput[]; at: Date }[], source: ConsentSource): Promise<number> {
+  const rows = customers.flatMap(({ customerId, changes, at }) => changes.map((change) => ({ customerId, channel: change.channel, purpose: change.purpose, granted: change.granted, nightTime: change.nightTime ?? false, source, at })));
+  if (rows.length === 0) return 0;
+  await tx.consentChange.createMany({ data: rows });
+  const events = rows.map((row) => ({
+    type: 'consent_changed',
+    customerId: row.customerId,
+    occurredAt: row.at.toISOString(),
+    properties: { channel: row.channel, purpose: row.purpose, granted: row.granted, nightTime: row.nightTime },
+  }));
+  const latest = new Date(Math.max(...rows.map((row) => row.at.getTime())));
+  await storeEvents(sqlOverPrisma(tx), config, events, latest, { activity: false });
+  return rows.length;
 }
 
 async function recordChanges(tx: DbTx, customerId: string, changes: ConsentChangeInput[], source: ConsentSource, at: Date) {

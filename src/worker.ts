@@ -25,6 +25,8 @@ export interface JourneyWorkerOptions {
   config?: Config;
   /** Pre-bundled workflow code (tests bundle once per file); otherwise bundled from workflows/. */
   workflowBundle?: WorkerOptions['workflowBundle'];
+  /** The time activities judge rules at and date messages by (the demo shop's simulated clock); default now. */
+  clock?: () => Date;
   /** Extra worker options, e.g. `maxCachedWorkflows: 0` to force replay on every task. */
   tuning?: Partial<WorkerOptions>;
 }
@@ -46,7 +48,7 @@ export async function createJourneyWorker(options: JourneyWorkerOptions): Promis
     namespace: options.namespace,
     taskQueue: options.taskQueue,
     ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
-    activities: createActivities({ db: options.db, providers: options.providers ?? defaultProviders(options.db), messaging: options.messaging, journeys: options.journeys, config: options.config }),
+    activities: createActivities({ db: options.db, providers: options.providers ?? defaultProviders(options.db), messaging: options.messaging, journeys: options.journeys, config: options.config, clock: options.clock }),
     // Activities in flight get this long to finish on shutdown (the SDK default is 0).
     shutdownGraceTime: '10 seconds',
     ...options.tuning,

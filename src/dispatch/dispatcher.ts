@@ -28,6 +28,7 @@ export interface DispatcherOptions {
   /** Journey runs delivered at once (DISPATCH_CONCURRENCY). */
   concurrency: number;
   log?: (line: string) => void;
+  /** The journeys this dispatcher delivers (default: all). Given, deliveries to other journeys are left for another dispatcher. */
   routes?: readonly JourneyRoute[];
   /** Called after a delivery is recorded (tests and benchmarks observe the order through it). */
   onDelivered?: (workflowId: string, events: JourneyEvent[]) => void;
@@ -69,6 +70,8 @@ export class Dispatcher {
   private readonly pool: pg.Pool;
   private readonly log: (line: string) => void;
   private readonly routes: readonly JourneyRoute[];
+  /** Set when `routes` was given: only these journeys' deliveries are claimed. */
+  private readonly journeys: string[] | null;
   private listener: pg.Client | undefined;
   private stopping = false;
   private wake: (() => void) | undefined;
@@ -83,6 +86,7 @@ export class Dispatcher {
     this.pool = createPool(options.databaseUrl, { size: options.concurrency + 2, connectTimeoutMs: 5000 });
     this.log = options.log ?? console.log;
     this.routes = options.routes ?? journeyRoutes;
+    this.journeys = options.routes ? options.routes.map((route) => route.journey) : null;
   }
 
   start(): void {
@@ -147,9 +151,9 @@ export class Dispatcher {
     const { rows } = await this.pool.query<{ workflowId: string }>({
       name: 'dispatch-candidates',
       text: `SELECT "workflowId" FROM "EventDelivery"
-             WHERE "deliveredAt" IS NULL AND "notBefore" <= now()
+             WHERE "deliveredAt" IS NULL AND "notBefore" <= now() AND ($2::text[] IS NULL OR journey = ANY($2::text[]))
              GROUP BY "workflowId" ORDER BY min(id) LIMIT $1`,
-      values: [limit],
+      values: [limit, this.journeys],
     });
     return rows.map((row) => row.workflowId);
   }

@@ -20,12 +20,16 @@ export function acquisitionSpendRouter({ db }: { db: Db }): Router {
   const router = Router();
 
   router.post('/v1/acquisition-spend', async (req, res) => {
-    const input = parseOrThrow(acquisitionSpendSchema, req.body ?? {});
-    // Both days are included: a one-day spend has from = to.
-    if (input.to < input.from) throw new ApiError(400, 'invalid_request', 'to: must not be before from', [{ field: 'to', message: 'must not be before from' }]);
-    const row = await db.acquisitionSpend.create({ data: { channel: input.channel, from: new Date(`${input.from}T00:00:00Z`), to: new Date(`${input.to}T00:00:00Z`), amount: input.amount, currency: input.currency } });
-    res.status(201).json({ id: row.id, channel: row.channel, from: input.from, to: input.to, amount: money(row.amount, row.currency) });
+    res.status(201).json(await addAcquisitionSpend(db, parseOrThrow(acquisitionSpendSchema, req.body ?? {})));
   });
 
   return router;
+}
+
+/** Stores one validated spend (the route's work; the demo shop records its spend through it too). */
+export async function addAcquisitionSpend(db: Db, input: z.output<typeof acquisitionSpendSchema>) {
+  // Both days are included: a one-day spend has from = to.
+  if (input.to < input.from) throw new ApiError(400, 'invalid_request', 'to: must not be before from', [{ field: 'to', message: 'must not be before from' }]);
+  const row = await db.acquisitionSpend.create({ data: { channel: input.channel, from: new Date(`${input.from}T00:00:00Z`), to: new Date(`${input.to}T00:00:00Z`), amount: input.amount, currency: input.currency } });
+  return { id: row.id, channel: row.channel, from: input.from, to: input.to, amount: money(row.amount, row.currency) };
 }

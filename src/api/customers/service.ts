@@ -1,7 +1,7 @@
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { customerIdKey, journeyKey, stateQuery, type JourneyState } from '../../../workflows/definitions';
 import type { Config } from '../../config';
-import { changeConsents, currentConsents } from '../../consent';
+import { changeConsents, currentConsents, recordFirstConsents } from '../../consent';
 import type { Db } from '../../db';
 import { jsonObject } from '../../db';
 import type { MessageStatus, Prisma } from '../../generated/prisma/client';
@@ -9,7 +9,8 @@ import { money, sumByCurrency } from '../../money';
 import { ApiError } from '../errors';
 import type { CustomerProfileInput } from './schema';
 
-export async function upsertCustomer(db: Db, config: Config, id: string, input: CustomerProfileInput) {
+/** `at`: when the profile and its consents are recorded — now, unless an import (the demo shop) dates them. */
+export async function upsertCustomer(db: Db, config: Config, id: string, input: CustomerProfileInput, at: Date = new Date()) {
   const existed = (await db.customer.count({ where: { id } })) > 0;
   const profile = {
     email: input.email,
@@ -21,11 +22,37 @@ export async function upsertCustomer(db: Db, config: Config, id: string, input: 
   };
   await db.$transaction(async (tx) => {
     // The upsert holds the customer's row until commit: concurrent consent changes queue up.
-    await tx.customer.upsert({ where: { id }, create: { id, ...profile }, update: profile });
+    await tx.customer.upsert({ where: { id }, create: { id, ...profile, createdAt: at }, update: profile });
     // With its consent_changed events and their journey deliveries, in this transaction.
-    await changeConsents(tx, config, id, input.consents ?? [], 'api');
+    await changeConsents(tx, config, id, input.consents ?? [], 'api', at);
   });
   return { created: !existed, customer: await getCustomer(db, id) };
+}
+
+/**
+ * Many new profiles at once (an import: the demo shop), as `upsertCustomer` stores one — the
+ * customers and their consents with the consents' events and journey deliveries — in one
+ * transaction for the lot: all or nothing. Each is dated `at` (its signup). Existing ids are an error.
+ */
+export async function importCustomers(db: Db, config: Config, customers: { id: string; profile: CustomerProfileInput; at: Date }[]): Promise<void> {
+  await db.$transaction(
+    async (tx) => {
+      await tx.customer.createMany({
+        data: customers.map(({ id, profile, at }) => ({
+          id,
+          email: profile.email,
+          phone: profile.phone,
+          name: profile.name,
+          locale: profile.locale,
+          timezone: profile.timezone,
+          attributes: (profile.attributes ?? {}) as Prisma.InputJsonObject,
+          createdAt: at,
+        })),
+      });
+      await recordFirstConsents(tx, config, customers.map(({ id, profile, at }) => ({ customerId: id, changes: profile.consents ?? [], at })), 'import');
+    },
+    { timeout: 120_000 },
+  );
 }
 
 export async function getCustomer(db: Db, id: string) {

@@ -1,0 +1,35 @@
+// The demo shop's clock: Temporal's time-skipping test server started where the shop's live
+// days begin (TestServerFrom.java), so the real journeys wait their real 24 hours and 7 days
+// in moments, and every timer, message and order falls on the shop's calendar.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { temporal } from '@temporalio/proto';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { SEARCH_ATTRIBUTES } from '../../workflows/definitions';
+import { ensureTestServer } from '../toolchain/test-server';
+
+const LAUNCHER = path.resolve(__dirname, 'TestServerFrom.java');
+
+/** Starts the time-skipping server at `start` (time stands still between `sleep`s, bar real seconds). */
+export async function startTimeMachine(start: Date, log: (line: string) => void): Promise<TestWorkflowEnvironment> {
+  const wrapper = await ensureTestServer(log);
+  if (!wrapper) throw new Error('the demo shop needs Temporal\'s test server, resolved with Maven (mvn) and run with Java: install both, or run `npm run toolchain` to see what is missing');
+  const lib = path.join(path.dirname(wrapper), 'lib');
+  // `java` runs the launcher from source (JDK 11+), against the server's own jars.
+  const script = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'crm-seed-')), 'temporal-test-server-from');
+  fs.writeFileSync(script, `#!/bin/sh\nexec java -cp '${lib}/*' '${LAUNCHER}' "$@"\n`, { mode: 0o755 });
+  process.env.TEMPORAL_TEST_SERVER_START_MS = String(start.getTime());
+  const env = await TestWorkflowEnvironment.createTimeSkipping({ server: { executable: { type: 'existing-path', path: script } } });
+  const now = await env.currentTimeMs();
+  if (Math.abs(now - start.getTime()) > 60_000) {
+    await env.teardown();
+    throw new Error(`the test server started at ${new Date(now).toISOString()}, not ${start.toISOString()}`);
+  }
+  // Journeys upsert their search attributes; the test server wants them registered first.
+  await env.connection.operatorService.addSearchAttributes({
+    namespace: env.namespace ?? 'default',
+    searchAttributes: Object.fromEntries(SEARCH_ATTRIBUTES.map((key) => [key.name, temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD])),
+  });
+  return env;
+}
