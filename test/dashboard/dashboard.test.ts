@@ -96,6 +96,27 @@ describe('dashboard', () => {
     await context.close();
   });
 
+  it('keeps a period typed while the first load is still on its way (its late answer does not overwrite it)', async () => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    await page.route('**/dashboard/data**', async (route) => {
+      await held;
+      await route.continue();
+    });
+    await page.goto(`${base}/dashboard/login`);
+    await page.fill('input[name=key]', apiKey);
+    await Promise.all([page.waitForURL(`${base}/dashboard`), page.click('button[type=submit]')]);
+    await page.fill('input[name=from]', '2026-11-01');
+    await page.fill('input[name=to]', '2026-12-01');
+    release();
+    await page.waitForFunction(() => document.body.dataset.loaded === 'true');
+    expect(await page.inputValue('input[name=from]')).toBe('2026-11-01');
+    expect(await page.inputValue('input[name=to]')).toBe('2026-12-01');
+    await context.close();
+  });
+
   it('signs in with an admin key (a strict HttpOnly cookie, no key in any URL) and shows the numbers the API gives', async () => {
     const context = await browser.newContext({ viewport: { width: 1400, height: 1300 } });
     const page = await context.newPage();

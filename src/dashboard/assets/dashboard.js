@@ -75,17 +75,23 @@
     table('rfm', ['', 'FM 1', 'FM 2', 'FM 3', 'FM 4', 'FM 5'], rows);
   }
 
+  let latest = 0;
   async function load() {
     const form = document.getElementById('period');
+    const asked = { from: form.from.value, to: form.to.value };
     const params = new URLSearchParams();
-    if (form.from.value) params.set('from', form.from.value);
-    if (form.to.value) params.set('to', form.to.value);
+    if (asked.from) params.set('from', asked.from);
+    if (asked.to) params.set('to', asked.to);
+    const request = ++latest;
     const response = await fetch(`/dashboard/data?${params}`, { credentials: 'same-origin' });
     if (response.status === 401) return void (location.href = '/dashboard/login');
     const data = await response.json();
     if (!response.ok) throw new Error(data.error ? data.error.message : response.statusText);
-    form.from.value = data.from.slice(0, 10);
-    form.to.value = data.to.slice(0, 10);
+    // A slower, earlier load must not paint over a later one.
+    if (request !== latest) return;
+    // Fill in the period it answered for, unless the marketer has typed another meanwhile.
+    if (form.from.value === asked.from) form.from.value = data.from.slice(0, 10);
+    if (form.to.value === asked.to) form.to.value = data.to.slice(0, 10);
     render(data);
     document.body.dataset.loaded = 'true';
   }
