@@ -4,7 +4,7 @@
 // the production shape (see docker-compose.yml): shared Temporal and PostgreSQL servers are
 // required then.
 import type { Server } from 'node:http';
-import { bundleWorkflowCode, DefaultLogger, NativeConnection, Runtime, type LogLevel, type Worker } from '@temporalio/worker';
+import { DefaultLogger, NativeConnection, Runtime, type LogLevel, type Worker } from '@temporalio/worker';
 import { createApp } from './api/app';
 import { providersFromConfig } from './channels';
 import { ConfigError, loadConfig, type Config } from './config';
@@ -17,7 +17,7 @@ import { ensureRfmSchedule } from './rfm/schedule';
 import { developmentApiKey, unsubscribeSecret } from './secrets';
 import { lazyTemporalClient } from './temporal/connection';
 import { startDevServer, type DevServer } from './temporal/dev-server';
-import { createJourneyWorker, messagingSettings, WORKFLOWS_PATH } from './worker';
+import { bundleJourneys, createJourneyWorker, messagingSettings } from './worker';
 
 const ROLES = ['api', 'worker', 'dispatcher'] as const;
 type Role = (typeof ROLES)[number];
@@ -117,7 +117,7 @@ async function main() {
     cleanup.push(() => nativeConnection.close());
     console.log('Bundling journeys and starting the worker…');
     // Bundled here rather than by Worker.create so webpack's build report stays out of the log.
-    const workflowBundle = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: new DefaultLogger('WARN') });
+    const workflowBundle = await bundleJourneys();
     worker = await createJourneyWorker({
       connection: nativeConnection,
       namespace: config.temporal.namespace,

@@ -1,6 +1,6 @@
 // The worker: runs every journey (workflows/) and every side effect (activities/).
 import path from 'node:path';
-import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import { bundleWorkflowCode, DefaultLogger, NativeConnection, Worker, type WorkerOptions, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { createActivities } from '../activities';
 import type { MessagingSettings } from '../activities/messages';
 import { OnsiteQueueProvider } from './channels/onsite';
@@ -33,6 +33,11 @@ export interface JourneyWorkerOptions {
 
 /** Entry point of the journeys' code, bundled by the worker. */
 export const WORKFLOWS_PATH = path.resolve(__dirname, '..', 'workflows', 'index.ts');
+
+/** The journeys' code bundled once (quietly: webpack's build report stays out of the log). */
+export function bundleJourneys(): Promise<WorkflowBundleWithSourceMap> {
+  return bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: new DefaultLogger('WARN') });
+}
 
 export function messagingSettings(config: Config): MessagingSettings {
   return { ...config.messaging, unsubscribeSecret: unsubscribeSecret(config), publicUrl: config.publicUrl };

@@ -112,7 +112,6 @@ export interface Shop {
   joining: { at: Date; customer: ShopCustomer; events: ShopEvent[] }[];
   spend: AcquisitionSpend[];
   cartCohort: string[];
-  cartConverters: string[];
   /** Customers with live activity: never chosen as campaign buyers (another touch could take their orders). */
   busy: Set<string>;
 }
@@ -313,7 +312,6 @@ export function generateShop(end: Date): Shop {
     joining,
     spend: acquisitionSpend([...customers, ...joining.map((j) => j.customer)], yearStart, endMs),
     cartCohort,
-    cartConverters,
     busy,
   };
 }

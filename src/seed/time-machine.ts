@@ -4,9 +4,8 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { temporal } from '@temporalio/proto';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { SEARCH_ATTRIBUTES } from '../../workflows/definitions';
+import { registerSearchAttributes } from '../temporal/search-attributes';
 import { ensureTestServer } from '../toolchain/test-server';
 
 const LAUNCHER = path.resolve(__dirname, 'TestServerFrom.java');
@@ -26,10 +25,6 @@ export async function startTimeMachine(start: Date, log: (line: string) => void)
     await env.teardown();
     throw new Error(`the test server started at ${new Date(now).toISOString()}, not ${start.toISOString()}`);
   }
-  // Journeys upsert their search attributes; the test server wants them registered first.
-  await env.connection.operatorService.addSearchAttributes({
-    namespace: env.namespace ?? 'default',
-    searchAttributes: Object.fromEntries(SEARCH_ATTRIBUTES.map((key) => [key.name, temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD])),
-  });
+  await registerSearchAttributes(env);
   return env;
 }

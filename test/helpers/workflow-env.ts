@@ -1,29 +1,25 @@
 // Time-skipping environment and a once-per-file workflow bundle for workflow tests.
-import { temporal } from '@temporalio/proto';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Workflow, WorkflowHandle } from '@temporalio/client';
-import { bundleWorkflowCode, DefaultLogger, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { registerSearchAttributes } from '../../src/temporal/search-attributes';
 import { findTestServer } from '../../src/toolchain/test-server';
 import { quietRuntime } from './runtime';
-import { WORKFLOWS_PATH } from '../../src/worker';
-import { journeyEventSignal, SEARCH_ATTRIBUTES, type JourneyEvent } from '../../workflows/definitions';
+import { bundleJourneys as bundle } from '../../src/worker';
+import { journeyEventSignal, type JourneyEvent } from '../../workflows/definitions';
 
 /** The Java time-skipping server resolved from Maven Central (scripts/toolchain.ts), else the SDK's download. */
 export async function createTimeSkippingEnv(): Promise<TestWorkflowEnvironment> {
   quietRuntime();
   const path = findTestServer();
   const env = await TestWorkflowEnvironment.createTimeSkipping(path ? { server: { executable: { type: 'existing-path', path } } } : {});
-  // Journeys upsert JourneyStage; the test server, like a real one, wants it registered first.
-  await env.connection.operatorService.addSearchAttributes({
-    namespace: env.namespace ?? 'default',
-    searchAttributes: Object.fromEntries(SEARCH_ATTRIBUTES.map((key) => [key.name, temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD])),
-  });
+  await registerSearchAttributes(env);
   return env;
 }
 
 export async function bundleJourneys(): Promise<WorkflowBundleWithSourceMap> {
   quietRuntime();
-  return bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: new DefaultLogger('WARN') });
+  return bundle();
 }
 
 /**
