@@ -10,6 +10,8 @@ export default defineConfig({
     // Files that start Temporal servers compete for 2 cores; run them one at a time.
     fileParallelism: false,
     testTimeout: 60_000,
+    // The product's JSON log (src/log.ts) at warn: request lines stay out of the test output.
+    env: { LOG_LEVEL: 'warn' },
     hookTimeout: 180_000,
     reporters: ['default'],
   },

@@ -3,10 +3,12 @@
 // timer), the Korean advertising format, delivery, and a recorded outcome — exactly once per
 // idempotency key however often the activity is retried.
 import { createHash } from 'node:crypto';
-import { activityInfo } from '@temporalio/activity';
+import { activityInfo, Context } from '@temporalio/activity';
 import ms from 'ms';
 import type { ActivityDeps } from '.';
 import { PermanentProviderError, providerFor } from '../src/channels/provider';
+import { log } from '../src/log';
+import { messageOutcomes, providerLatency } from '../src/metrics';
 import type { Channel } from '../src/config';
 import { currentConsents, type CurrentConsent } from '../src/consent';
 import { jsonObject, type DbTx } from '../src/db';
@@ -229,15 +231,46 @@ async function upsertMessageRow(tx: DbTx, create: Record<string, unknown> & { id
   return saved;
 }
 
+/** A provider call, in the provider latency histogram. */
+async function timed<T>(channel: string, provider: string, call: () => Promise<T>): Promise<T> {
+  const end = providerLatency.startTimer({ channel, provider });
+  try {
+    const result = await call();
+    end({ result: 'ok' });
+    return result;
+  } catch (error) {
+    end({ result: 'error' });
+    throw error;
+  }
+}
+
+/** Through the activity's logger when in one (its lines carry workflow, activity and request ids), else the process's. */
+function logInActivity(message: string, attributes: Record<string, unknown>): void {
+  let context: Context | undefined;
+  try {
+    context = Context.current();
+  } catch {
+    context = undefined;
+  }
+  if (context) context.log.info(message, attributes);
+  else log.info(attributes, message);
+}
+
 export function createMessageActivities({ db, providers, messaging, clock = () => new Date() }: ActivityDeps) {
-  const outcomeOf = (message: MessageRow): SendOutcome => ({
-    messageId: message.id,
-    status: message.status,
-    channel: message.channel ?? null,
-    reason: message.reason,
-    heldUntil: message.heldUntil?.toISOString() ?? null,
-    sentAt: message.sentAt?.toISOString() ?? null,
-  });
+  const outcomeOf = (message: MessageRow): SendOutcome => {
+    const outcome: SendOutcome = {
+      messageId: message.id,
+      status: message.status,
+      channel: message.channel ?? null,
+      reason: message.reason,
+      heldUntil: message.heldUntil?.toISOString() ?? null,
+      sentAt: message.sentAt?.toISOString() ?? null,
+    };
+    messageOutcomes.inc({ channel: outcome.channel ?? 'none', status: outcome.status });
+    // Ids and outcome only: the reason may quote a recipient's address, the content is the customer's.
+    logInActivity(`message ${outcome.status}`, { messageId: outcome.messageId, channel: outcome.channel, status: outcome.status, template: message.template });
+    return outcome;
+  };
 
   const addressFields = (request: MessageAddress) => ({
     idempotencyKey: request.idempotencyKey,
@@ -297,7 +330,7 @@ export function createMessageActivities({ db, providers, messaging, clock = () =
     const channel = message.channel as Channel;
     const provider = providerFor(providers, channel);
     try {
-      const receipt = await provider.send({
+      const receipt = await timed(channel, provider.name, () => provider.send({
         idempotencyKey: providerKeyFor(message.idempotencyKey, channel),
         channel,
         purpose: message.purpose,
@@ -305,7 +338,7 @@ export function createMessageActivities({ db, providers, messaging, clock = () =
         variant: message.variant,
         recipient: message.recipient ?? '',
         content: message.content,
-      });
+      }));
       const sentAt = clock();
       const sent = await updateMessageRow(
         db,

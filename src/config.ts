@@ -68,6 +68,26 @@ const costTable = z
   });
 
 
+/** `600/1m`: points per window; `off`: no limit. */
+const rateLimit = z
+  .string()
+  .trim()
+  .transform((value, ctx) => {
+    if (value === 'off') return null;
+    const match = /^(\d{1,9})\/(\d{0,6})(s|m|h)$/.exec(value);
+    const points = Number(match?.[1]);
+    if (!match || points < 1) {
+      ctx.addIssue({ code: 'custom', message: `expected requests per window like 600/1m, 20/1s or 10000/1h, or off; got "${value}"` });
+      return z.NEVER;
+    }
+    return { points, seconds: Number(match[2] || 1) * { s: 1, m: 60, h: 3600 }[match[3] as 's' | 'm' | 'h'] };
+  });
+
+const origins = z
+  .string()
+  .transform((value) => value.split(',').map((origin) => origin.trim().replace(/\/+$/, '')).filter(Boolean))
+  .pipe(z.array(z.url({ protocol: /^https?$/, message: 'expected origins like https://shop.example.com, comma-separated' })));
+
 /** SHOP_URL when unset (and what templates link to when no shop URL is given to them). */
 export const DEFAULT_SHOP_URL = 'https://shop.example.com';
 
@@ -95,7 +115,20 @@ const envSchema = z.object({
   TEMPORAL_UI_PORT: port.default(8233),
   TEMPORAL_CLI_PATH: z.string().min(1).optional(),
   TEMPORAL_TASK_QUEUE: z.string().min(1).default('crm-journeys'),
+  /** Temporal Cloud (or any Temporal with mTLS / API keys): unset for a plain connection. */
+  TEMPORAL_API_KEY: z.string().min(1).optional(),
+  TEMPORAL_TLS_CERT: z.string().min(1).optional(),
+  TEMPORAL_TLS_KEY: z.string().min(1).optional(),
+  TEMPORAL_TLS: z.enum(['true', 'false']).optional(),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+  /** Requests per key per window, e.g. 600/1m; `off` when a gateway in front already limits. */
+  RATE_LIMIT_PER_KEY: rateLimit.default({ points: 600, seconds: 60 }),
+  /** The largest request body the API reads (413 beyond), e.g. 1mb. A batch of 500 events fits in 5mb. */
+  BODY_LIMIT: z.string().trim().regex(/^\d+(kb|mb)$/i, 'expected a size like 512kb or 5mb').default('5mb'),
+  /** Websites allowed to call the ingest routes from a browser (CORS), comma-separated origins. */
+  ALLOWED_ORIGINS: origins.default([]),
+  /** The worker's Prometheus endpoint (Temporal SDK metrics) when it runs as its own process. */
+  METRICS_PORT: port.optional(),
   DISPATCH_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(8),
   PUBLIC_URL: z.url('expected the URL customers reach the API at, like https://crm.example.com').optional(),
   // The shop's website, where links in messages lead (through <PUBLIC_URL>/r/<token>, which
@@ -229,6 +262,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
   needs(raw.PUSH_PROVIDER === 'api', 'PUSH_PROVIDER=api', ['PUSH_API_URL', 'PUSH_API_KEY']);
   const webhookUsed = [raw.EMAIL_PROVIDER, raw.SMS_PROVIDER, raw.KAKAO_PROVIDER, raw.PUSH_PROVIDER].includes('webhook');
   needs(webhookUsed, 'a channel uses the webhook provider', ['WEBHOOK_URL', 'WEBHOOK_SECRET']);
+  if (Boolean(raw.TEMPORAL_TLS_CERT) !== Boolean(raw.TEMPORAL_TLS_KEY)) {
+    problems.push(`${raw.TEMPORAL_TLS_CERT ? 'TEMPORAL_TLS_KEY' : 'TEMPORAL_TLS_CERT'}: required with ${raw.TEMPORAL_TLS_CERT ? 'TEMPORAL_TLS_CERT' : 'TEMPORAL_TLS_KEY'} (a client certificate and its key, as PEM file paths)`);
+  }
   if (problems.length) throw new ConfigError(problems);
   const dataDir = path.resolve(raw.DATA_DIR);
   return {
@@ -244,6 +280,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
     },
     apiKeys: raw.API_KEYS,
     logLevel: raw.LOG_LEVEL,
+    api: { rateLimit: raw.RATE_LIMIT_PER_KEY, bodyLimit: raw.BODY_LIMIT.toLowerCase(), allowedOrigins: raw.ALLOWED_ORIGINS },
+    metricsPort: raw.METRICS_PORT,
     /** Journey runs one dispatcher delivers to at once. */
     dispatchConcurrency: raw.DISPATCH_CONCURRENCY,
     segments: { minAudience: raw.MIN_AUDIENCE, currency: raw.CHANNEL_COSTS_CURRENCY },
@@ -306,6 +344,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
       uiPort: raw.TEMPORAL_UI_PORT,
       cliPath: raw.TEMPORAL_CLI_PATH,
       taskQueue: raw.TEMPORAL_TASK_QUEUE,
+      apiKey: raw.TEMPORAL_API_KEY,
+      /**
+       * TLS to Temporal: with a client certificate (mTLS, PEM file paths), or server-verified
+       * only (TEMPORAL_TLS=true, implied by TEMPORAL_API_KEY as Temporal Cloud needs); null: plain.
+       */
+      tls:
+        raw.TEMPORAL_TLS_CERT && raw.TEMPORAL_TLS_KEY
+          ? { certPath: raw.TEMPORAL_TLS_CERT, keyPath: raw.TEMPORAL_TLS_KEY }
+          : raw.TEMPORAL_TLS === 'true' || (raw.TEMPORAL_API_KEY && raw.TEMPORAL_TLS !== 'false')
+            ? {}
+            : null,
     },
     journeys: {
       cartReminder: {

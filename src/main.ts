@@ -3,7 +3,7 @@
 // dispatcher and API. `--only=api`, `--only=worker` or `--only=dispatcher` runs one role, for
 // the production shape (see docker-compose.yml): shared Temporal and PostgreSQL servers are
 // required then.
-import type { Server } from 'node:http';
+import http, { type Server } from 'node:http';
 import { DefaultLogger, NativeConnection, Runtime, type LogLevel, type Worker } from '@temporalio/worker';
 import { createApp } from './api/app';
 import { providersFromConfig } from './channels';
@@ -15,7 +15,10 @@ import { createDb, createPool } from './db';
 import { Dispatcher } from './dispatch/dispatcher';
 import { ensureRfmSchedule } from './rfm/schedule';
 import { developmentApiKey, unsubscribeSecret } from './secrets';
-import { lazyTemporalClient } from './temporal/connection';
+import { log } from './log';
+import { metricsText } from './metrics';
+import { freeLocalPort } from './processes';
+import { lazyTemporalClient, temporalSecurity } from './temporal/connection';
 import { startDevServer, type DevServer } from './temporal/dev-server';
 import { bundleJourneys, createJourneyWorker, messagingSettings } from './worker';
 
@@ -32,6 +35,11 @@ function parseRoles(argv: string[]): Role[] {
 /** Stops what has started, newest first (API, worker, connections, database, dev server). */
 const cleanup: (() => Promise<unknown>)[] = [];
 let stopping = false;
+/**
+ * SIGTERM: stop accepting, finish in-flight requests and deliveries, drain the worker (its
+ * activities get 10 s), then exit 0 — all within this, or exit 1. Under compose's 30 s grace.
+ */
+const SHUTDOWN_GRACE_MS = 25_000;
 
 async function stopAll(): Promise<void> {
   for (const step of cleanup.splice(0).reverse()) {
@@ -46,6 +54,10 @@ async function shutdown(reason: string, exitCode = 0): Promise<void> {
   }
   stopping = true;
   console.log(`\n${reason}: stopping (press Ctrl-C again to force)…`);
+  setTimeout(() => {
+    log.error(`shutdown took longer than ${SHUTDOWN_GRACE_MS / 1000} s; exiting`);
+    process.exit(1);
+  }, SHUTDOWN_GRACE_MS).unref();
   await stopAll();
   console.log('Stopped.');
   process.exit(exitCode);
@@ -66,10 +78,23 @@ async function main() {
   process.on('SIGINT', () => void shutdown('SIGINT'));
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
   const config = loadConfig();
+  log.level = config.logLevel;
   const roles = parseRoles(process.argv.slice(2));
+  // The worker's own metrics (Temporal core's Prometheus exporter) on a private port, served
+  // again with ours on /metrics (the API's, or METRICS_PORT's).
+  const temporalMetricsUrl = roles.includes('worker') ? `http://127.0.0.1:${await freeLocalPort()}/metrics` : undefined;
   // shutdownSignals: [] — this process owns Ctrl-C and stops the parts in order (the SDK's
-  // own handler would start draining the worker behind our back).
-  Runtime.install({ logger: new DefaultLogger(config.logLevel.toUpperCase() as LogLevel), shutdownSignals: [] });
+  // own handler would start draining the worker behind our back). The SDK's log lines (with
+  // each activity's workflow id and request id) go to the same JSON log.
+  Runtime.install({
+    logger: new DefaultLogger(config.logLevel.toUpperCase() as LogLevel, ({ level, message, meta }) => {
+      const method = ({ TRACE: 'trace', DEBUG: 'debug', INFO: 'info', WARN: 'warn', ERROR: 'error' } as const)[level];
+      log[method]({ ...meta, source: 'temporal' }, message);
+    }),
+    shutdownSignals: [],
+    ...(temporalMetricsUrl ? { telemetryOptions: { metrics: { prometheus: { bindAddress: new URL(temporalMetricsUrl).host } } } } : {}),
+  });
+  const security = temporalSecurity(config.temporal);
 
   if (roles.length === 1) {
     const missing = [
@@ -113,7 +138,7 @@ async function main() {
 
   let worker: Worker | undefined;
   if (roles.includes('worker')) {
-    const nativeConnection = await NativeConnection.connect({ address });
+    const nativeConnection = await NativeConnection.connect({ address, ...security });
     cleanup.push(() => nativeConnection.close());
     console.log('Bundling journeys and starting the worker…');
     // Bundled here rather than by Worker.create so webpack's build report stays out of the log.
@@ -142,7 +167,7 @@ async function main() {
 
   // The API and the dispatcher reach Temporal through a lazy connection: both start, and the
   // API keeps taking events, while Temporal is away.
-  const { connection, client } = lazyTemporalClient(address, config.temporal.namespace);
+  const { connection, client } = lazyTemporalClient(address, config.temporal.namespace, security);
   cleanup.push(() => connection.close());
 
   if (roles.includes('worker')) {
@@ -167,12 +192,12 @@ async function main() {
     }
     const pool = createPool(databaseUrl);
     cleanup.push(() => pool.end());
-    const app = createApp({ db, pool, connection, client, config, apiKeys, unsubscribeSecret: unsubscribeSecret(config) });
+    const app = createApp({ db, pool, connection, client, config, apiKeys, unsubscribeSecret: unsubscribeSecret(config), temporalMetricsUrl });
     const server: Server = await new Promise((resolve, reject) => {
       const listening = app.listen(config.port, config.host, () => resolve(listening));
       listening.once('error', reject);
     });
-    cleanup.push(() => new Promise((resolve) => server.close(resolve)));
+    cleanup.push(() => closeServer(server));
     const apiUrl = `http://localhost:${config.port}`;
     console.log('');
     console.log(`  API:            ${apiUrl}   (health: ${apiUrl}/healthz)`);
@@ -182,11 +207,44 @@ async function main() {
     if (devKey) console.log(`  API key (development, kept in ${config.dataDir}/dev-api-key):\n    ${devKey}`);
     console.log('');
     console.log('Ready. Ctrl-C stops everything.');
-  } else if (roles.includes('worker')) {
-    console.log(`Worker running on task queue ${config.temporal.taskQueue} at ${address}, database ${maskDatabaseUrl(databaseUrl)}. Ctrl-C stops it.`);
   } else {
-    console.log(`Dispatcher running: delivering events from ${maskDatabaseUrl(databaseUrl)} to ${address}. Ctrl-C stops it after in-flight deliveries.`);
+    if (config.metricsPort) {
+      const server = await serveMetrics(config.host, config.metricsPort, temporalMetricsUrl);
+      cleanup.push(() => closeServer(server));
+    }
+    if (roles.includes('worker')) console.log(`Worker running on task queue ${config.temporal.taskQueue} at ${address}, database ${maskDatabaseUrl(databaseUrl)}. Ctrl-C stops it.`);
+    else console.log(`Dispatcher running: delivering events from ${maskDatabaseUrl(databaseUrl)} to ${address}. Ctrl-C stops it after in-flight deliveries.`);
+    if (config.metricsPort) console.log(`Metrics: http://${config.host}:${config.metricsPort}/metrics`);
   }
+}
+
+/** Stops accepting connections, lets requests in flight finish, and drops idle keep-alive connections. */
+function closeServer(server: Server): Promise<void> {
+  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+  server.closeIdleConnections();
+  return closed;
+}
+
+/**
+ * A worker's or dispatcher's own /metrics (METRICS_PORT): an internal port for Prometheus on the
+ * private network, without a key (the API's /metrics needs an admin key). Do not publish it.
+ */
+async function serveMetrics(host: string, port: number, temporalMetricsUrl?: string): Promise<Server> {
+  const server = http.createServer((req, res) => {
+    if (req.url !== '/metrics') {
+      res.writeHead(404).end();
+      return;
+    }
+    metricsText(temporalMetricsUrl).then(
+      (text) => res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' }).end(text),
+      (error: unknown) => res.writeHead(500).end(`metrics failed: ${(error as Error).message}`),
+    );
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, resolve);
+  });
+  return server;
 }
 
 main().catch(async (error: unknown) => {

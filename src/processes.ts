@@ -49,3 +49,15 @@ export function tail(file: string, lines = 20): string {
     return '(no log)';
   }
 }
+
+/** A TCP port free on 127.0.0.1 right now (for a server this process starts next). */
+export function freeLocalPort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}

@@ -1,6 +1,8 @@
 // The worker: runs every journey (workflows/) and every side effect (activities/).
 import path from 'node:path';
-import { bundleWorkflowCode, DefaultLogger, NativeConnection, Worker, type WorkerOptions, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { defaultPayloadConverter } from '@temporalio/common';
+import { bundleWorkflowCode, DefaultLogger, NativeConnection, Worker, type ActivityInterceptorsFactory, type WorkerOptions, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { REQUEST_ID_HEADER } from '../workflows/interceptors';
 import { createActivities } from '../activities';
 import type { MessagingSettings } from '../activities/messages';
 import { OnsiteQueueProvider } from './channels/onsite';
@@ -34,10 +36,30 @@ export interface JourneyWorkerOptions {
 /** Entry point of the journeys' code, bundled by the worker. */
 export const WORKFLOWS_PATH = path.resolve(__dirname, '..', 'workflows', 'index.ts');
 
+/** Workflow interceptors bundled with the journeys: the request id into activity headers. */
+export const WORKFLOW_INTERCEPTORS = [path.resolve(__dirname, '..', 'workflows', 'interceptors.ts')];
+
 /** The journeys' code bundled once (quietly: webpack's build report stays out of the log). */
 export function bundleJourneys(): Promise<WorkflowBundleWithSourceMap> {
-  return bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: new DefaultLogger('WARN') });
+  return bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, workflowInterceptorModules: WORKFLOW_INTERCEPTORS, logger: new DefaultLogger('WARN') });
 }
+
+/** The request id a journey put in an activity's headers (workflows/interceptors.ts) joins the activity's log lines. */
+const requestIdInLogs: ActivityInterceptorsFactory = () => {
+  let requestId: string | undefined;
+  return {
+    inbound: {
+      execute(input, next) {
+        const header = input.headers[REQUEST_ID_HEADER];
+        if (header) requestId = defaultPayloadConverter.fromPayload<string>(header);
+        return next(input);
+      },
+    },
+    outbound: {
+      getLogAttributes: (attributes, next) => next(requestId ? { ...attributes, requestId } : attributes),
+    },
+  };
+};
 
 export function messagingSettings(config: Config): MessagingSettings {
   return { ...config.messaging, unsubscribeSecret: unsubscribeSecret(config), publicUrl: config.publicUrl };
@@ -53,6 +75,7 @@ export async function createJourneyWorker(options: JourneyWorkerOptions): Promis
     namespace: options.namespace,
     taskQueue: options.taskQueue,
     ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
+    interceptors: { workflowModules: WORKFLOW_INTERCEPTORS, activity: [requestIdInLogs] },
     activities: createActivities({ db: options.db, providers: options.providers ?? defaultProviders(options.db), messaging: options.messaging, journeys: options.journeys, config: options.config, clock: options.clock }),
     // Activities in flight get this long to finish on shutdown (the SDK default is 0).
     shutdownGraceTime: '10 seconds',

@@ -17,6 +17,8 @@ export interface JourneyEvent {
    * which it carries across continue-as-new. Absent on events signalled by hand.
    */
   seq?: number;
+  /** The API request that stored the event (X-Request-Id): carried into the log lines of the activities it leads to. */
+  requestId?: string;
 }
 
 /** What every journey answers to the `state` query. */

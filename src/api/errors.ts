@@ -42,7 +42,7 @@ export const notFound: RequestHandler = (req) => {
   throw new ApiError(404, 'not_found', `no route for ${req.method} ${req.path}`);
 };
 
-export const errorHandler: ErrorRequestHandler = (error: unknown, _req, res, _next) => {
+export const errorHandler: ErrorRequestHandler = (error: unknown, req, res, _next) => {
   void _next;
   if (error instanceof ApiError) {
     res.status(error.status).json({ error: { code: error.code, message: error.message, ...(error.details ? { details: error.details } : {}) } });
@@ -55,7 +55,8 @@ export const errorHandler: ErrorRequestHandler = (error: unknown, _req, res, _ne
     return;
   }
   if (parserError.type === 'entity.too.large') {
-    res.status(413).json({ error: { code: 'payload_too_large', message: 'request body is larger than 5 MB' } });
+    const { limit } = error as { limit?: number };
+    res.status(413).json({ error: { code: 'payload_too_large', message: `request body is larger than the ${limit ?? 'configured'} bytes allowed (BODY_LIMIT); send fewer events per request` } });
     return;
   }
   if (parserError.status && parserError.status >= 400 && parserError.status < 500) {
@@ -66,6 +67,8 @@ export const errorHandler: ErrorRequestHandler = (error: unknown, _req, res, _ne
     res.status(503).set('Retry-After', '2').json({ error: { code: 'database_unavailable', message: 'the database is not reachable right now; nothing was written — retry shortly' } });
     return;
   }
-  console.error('unhandled API error', error);
+  // pino-http's request logger: the line carries the request id. The error's message and stack
+  // only (pino's err serializer), never the request body.
+  req.log.error({ err: error }, 'unhandled API error');
   res.status(500).json({ error: { code: 'internal', message: 'internal error' } });
 };

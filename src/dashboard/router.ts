@@ -2,7 +2,6 @@
 // cookie (HttpOnly, SameSite=Strict, Secure behind HTTPS; the key never goes in a URL), the page,
 // its script and Chart.js served from this app (no CDN: it works offline), and one JSON of
 // everything the page shows, from the same code as the analytics API.
-import { timingSafeEqual } from 'node:crypto';
 import path from 'node:path';
 import cookieParser from 'cookie-parser';
 import express, { Router, type RequestHandler } from 'express';
@@ -12,6 +11,7 @@ import { campaignAnalytics, channelAnalytics, journeyAnalytics } from '../analyt
 import { unitEconomics } from '../analytics/unit-economics';
 import { journeyAnalyticsOptions, periodOf } from '../api/analytics/router';
 import type { Config } from '../config';
+import type { KeyStore } from '../keys/store';
 import { readSignedToken, signToken } from '../messaging/signed-token';
 import { dashboardPage, loginPage } from './pages';
 
@@ -27,25 +27,18 @@ const RFM_GRID_SQL = `
   SELECT r, (f + m + 1) / 2 AS fm, count(*)::int AS customers, COALESCE(sum(revenue), 0)::text AS revenue
   FROM "CustomerRfm" GROUP BY 1, 2 ORDER BY 1 DESC, 2`;
 
-function sameKey(given: string, keys: readonly string[]): boolean {
-  const candidate = Buffer.from(given);
-  return keys.some((key) => {
-    const expected = Buffer.from(key);
-    return expected.length === candidate.length && timingSafeEqual(expected, candidate);
-  });
-}
-
-export function dashboardRouter({ pool, config, apiKeys, unsubscribeSecret, clock = () => new Date() }: { pool: pg.Pool; config: Config; apiKeys: readonly string[]; unsubscribeSecret: string; clock?: () => Date }): Router {
+export function dashboardRouter({ pool, config, keys, unsubscribeSecret, clock = () => new Date() }: { pool: pg.Pool; config: Config; keys: KeyStore; unsubscribeSecret: string; clock?: () => Date }): Router {
   const router = Router();
   const secret = `${unsubscribeSecret}:dashboard`;
   router.use('/dashboard', cookieParser());
 
-  const signedIn = (token: unknown) => {
+  // A session lasts SESSION_MS and ends sooner when the key it began with is revoked.
+  const signedIn = async (token: unknown) => {
     const session = typeof token === 'string' ? readSignedToken(secret, token, PURPOSE) : null;
-    return session !== null && typeof session.exp === 'number' && session.exp > clock().getTime();
+    return session !== null && typeof session.exp === 'number' && session.exp > clock().getTime() && typeof session.key === 'string' && (await keys.isActive(session.key));
   };
-  const requireSession: RequestHandler = (req, res, next) => {
-    if (signedIn((req.cookies as Record<string, unknown>)[COOKIE])) return next();
+  const requireSession: RequestHandler = async (req, res, next) => {
+    if (await signedIn((req.cookies as Record<string, unknown>)[COOKIE])) return next();
     if (req.path.startsWith('/dashboard/data')) return void res.status(401).json({ error: { code: 'unauthorized', message: 'sign in at /dashboard/login' } });
     res.redirect(303, '/dashboard/login');
   };
@@ -53,13 +46,14 @@ export function dashboardRouter({ pool, config, apiKeys, unsubscribeSecret, cloc
   router.get('/dashboard/login', (_req, res) => {
     res.type('html').send(loginPage());
   });
-  router.post('/dashboard/login', express.urlencoded({ extended: false, limit: '4kb' }), (req, res) => {
+  router.post('/dashboard/login', express.urlencoded({ extended: false, limit: '4kb' }), async (req, res) => {
     const key = typeof (req.body as Record<string, unknown>)?.key === 'string' ? ((req.body as Record<string, string>).key ?? '') : '';
-    if (!key || !sameKey(key, apiKeys)) {
+    const identity = key ? await keys.identify(key) : null;
+    if (identity?.scope !== 'admin') {
       res.status(401).type('html').send(loginPage('That key is not an admin key of this installation.'));
       return;
     }
-    const token = signToken(secret, { exp: clock().getTime() + SESSION_MS }, PURPOSE);
+    const token = signToken(secret, { exp: clock().getTime() + SESSION_MS, key: identity.id }, PURPOSE);
     res.cookie(COOKIE, token, { httpOnly: true, sameSite: 'strict', secure: req.secure, path: '/dashboard', maxAge: SESSION_MS });
     res.redirect(303, '/dashboard');
   });

@@ -18,6 +18,8 @@ import type { JourneyEvent } from '../../workflows/definitions';
 import { DELIVERY_CHANNEL } from '../api/events/service';
 import type { Config } from '../config';
 import { createPool } from '../db';
+import { log } from '../log';
+import { deliveryLatency, dispatchFailures, journeyDeliveries } from '../metrics';
 import { journeyRoutes, type JourneyRoute } from '../routing/routes';
 import { deliverToJourney, type DeliveryOutcome } from './deliver';
 
@@ -62,6 +64,8 @@ interface PendingRow {
   anonymousId: string | null;
   occurredAt: Date;
   properties: Record<string, unknown>;
+  receivedAt: Date;
+  requestId: string | null;
 }
 
 type RunResult = 'delivered' | 'busy' | 'empty' | 'failed' | 'temporal-unavailable';
@@ -84,7 +88,7 @@ export class Dispatcher {
 
   constructor(private readonly options: DispatcherOptions) {
     this.pool = createPool(options.databaseUrl, { size: options.concurrency + 2, connectTimeoutMs: 5000 });
-    this.log = options.log ?? console.log;
+    this.log = options.log ?? ((line) => log.warn(line));
     this.routes = options.routes ?? journeyRoutes;
     this.journeys = options.routes ? options.routes.map((route) => route.journey) : null;
   }
@@ -176,7 +180,8 @@ export class Dispatcher {
       }
       const { rows } = await connection.query<PendingRow>({
         name: 'dispatch-pending-of-run',
-        text: `SELECT d.id, d.journey, d.mode, e."idempotencyKey", e.type, e."customerId", e."anonymousId", e."occurredAt", e.properties
+        text: `SELECT d.id, d.journey, d.mode, e."idempotencyKey", e.type, e."customerId", e."anonymousId", e."occurredAt", e.properties,
+                      e."receivedAt", e."requestId"
                FROM "EventDelivery" d JOIN "Event" e ON e.id = d."eventId"
                WHERE d."workflowId" = $1 AND d."deliveredAt" IS NULL
                ORDER BY d.id LIMIT $2`,
@@ -199,6 +204,7 @@ export class Dispatcher {
       });
       await connection.query('COMMIT');
       this.options.onDelivered?.(workflowId, pending.map((p) => p.event));
+      this.recordDelivered(workflowId, rows, outcomes);
       return 'delivered';
     } catch (error) {
       await connection.query('ROLLBACK').catch(() => undefined);
@@ -214,11 +220,26 @@ export class Dispatcher {
           )
           .catch(() => undefined);
       }
+      dispatchFailures.inc({ reason: unavailable ? 'temporal-unavailable' : 'failed' });
       if (!unavailable) this.log(`dispatch: delivering to ${workflowId} failed, will retry: ${(error as Error).message}`);
       return unavailable ? 'temporal-unavailable' : 'failed';
     } finally {
       connection.release();
     }
+  }
+
+  /** Metrics, and one log line per run with the API requests the events came in (X-Request-Id). */
+  private recordDelivered(workflowId: string, rows: PendingRow[], outcomes: DeliveryOutcome[]): void {
+    const now = Date.now();
+    rows.forEach((row, index) => {
+      journeyDeliveries.inc({ journey: row.journey, outcome: outcomes[index] });
+      deliveryLatency.observe({ journey: row.journey }, Math.max(0, now - row.receivedAt.getTime()) / 1000);
+    });
+    const requestIds = [...new Set(rows.flatMap((row) => (row.requestId ? [row.requestId] : [])))];
+    log.info(
+      { workflowId, journey: rows[0].journey, events: rows.map((row) => row.type), outcomes: [...new Set(outcomes)], requestIds },
+      `dispatch: ${rows.length} event(s) to ${workflowId}`,
+    );
   }
 
   /** LISTEN for new events on a connection of its own (re-established after a failure). */
@@ -280,6 +301,8 @@ function toJourneyEvent(row: PendingRow): JourneyEvent {
     occurredAt: row.occurredAt.toISOString(),
     properties: row.properties,
     seq: Number(row.id),
+    // For the journey's activities' log lines (workflows/interceptors.ts); journeys ignore it.
+    ...(row.requestId ? { requestId: row.requestId } : {}),
   };
 }
 

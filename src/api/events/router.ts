@@ -12,7 +12,7 @@ export function eventsRouter(deps: IngestDeps): Router {
       body && typeof body === 'object' && 'events' in body
         ? parseOrThrow(eventBatchSchema, body).events
         : [parseOrThrow(eventSchema, body)];
-    res.status(202).json(await ingestEvents(deps, events));
+    res.status(202).json(await ingestEvents(deps, events, new Date(), { requestId: req.id as string }));
   });
   return router;
 }

@@ -12,6 +12,7 @@ import type { Config } from '../../config';
 import { inTransaction, type SqlClient } from '../../db';
 import { planDeliveries, type PlannedDelivery } from '../../routing/plan';
 import type { EventInput } from './schema';
+import { eventsAccepted, eventsDuplicate } from '../../metrics';
 
 export interface IngestDeps {
   /** A pool on the app database, for ingest. */
@@ -51,16 +52,29 @@ function occurredAtOf(input: EventInput, now: Date): Date {
 const RETRIED_SQLSTATES = new Set(['40P01', '40001']);
 
 /** Stores a validated batch, in order, all or nothing. */
-export async function ingestEvents(deps: IngestDeps, events: EventInput[], now: Date = new Date()): Promise<IngestResult> {
-  if (events.length === 1 && isPlain(events[0])) return storePlainEvent(deps, events[0], now);
+export async function ingestEvents(deps: IngestDeps, events: EventInput[], now: Date = new Date(), { requestId }: { requestId?: string } = {}): Promise<IngestResult> {
+  const result = await store(deps, events, now, requestId);
+  countIngested(events, result);
+  return result;
+}
+
+async function store(deps: IngestDeps, events: EventInput[], now: Date, requestId: string | undefined): Promise<IngestResult> {
+  if (events.length === 1 && isPlain(events[0])) return storePlainEvent(deps, events[0], now, requestId);
   for (let attempt = 1; ; attempt += 1) {
     try {
-      return await inTransaction(deps.pool, (client) => storeEvents(client, deps.config, events, now));
+      return await inTransaction(deps.pool, (client) => storeEvents(client, deps.config, events, now, { requestId }));
     } catch (error) {
       if (attempt < 3 && RETRIED_SQLSTATES.has((error as { code?: string }).code ?? '')) continue;
       throw error;
     }
   }
+}
+
+/** Metrics by event type; when a batch holds duplicates, the first events of each type are taken as the stored ones (the counts per batch are exact, the split by type close). */
+function countIngested(events: EventInput[], { accepted, duplicates }: IngestResult): void {
+  if (duplicates === 0) for (const event of events) eventsAccepted.inc({ type: event.type });
+  else if (accepted === 0) for (const event of events) eventsDuplicate.inc({ type: event.type });
+  else events.forEach((event, index) => (index < accepted ? eventsAccepted : eventsDuplicate).inc({ type: event.type }));
 }
 
 export interface StoreOptions {
@@ -71,13 +85,15 @@ export interface StoreOptions {
    * of that.
    */
   activity?: boolean;
+  /** The API request that brought the events (X-Request-Id), kept with them for the log. */
+  requestId?: string;
 }
 
 /**
  * Stores events with what they imply and their planned journey deliveries, inside the
  * caller's transaction (which it neither begins nor ends).
  */
-export async function storeEvents(client: SqlClient, config: Config, events: EventInput[], now: Date, { activity = true }: StoreOptions = {}): Promise<IngestResult> {
+export async function storeEvents(client: SqlClient, config: Config, events: EventInput[], now: Date, { activity = true, requestId }: StoreOptions = {}): Promise<IngestResult> {
   const rows: Row[] = events.map((input) => ({
     id: randomUUID(),
     input,
@@ -86,8 +102,8 @@ export async function storeEvents(client: SqlClient, config: Config, events: Eve
 
   // 1. The events, once per idempotency key (a repeat, in this batch or ever, is a duplicate).
   const inserted = await client.query<{ id: string }>(
-    `INSERT INTO "Event" (id, "idempotencyKey", type, "customerId", "anonymousId", "occurredAt", properties)
-     SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::timestamptz[], $7::jsonb[])
+    `INSERT INTO "Event" (id, "idempotencyKey", type, "customerId", "anonymousId", "occurredAt", properties, "requestId")
+     SELECT *, $8::text FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::timestamptz[], $7::jsonb[])
      ON CONFLICT ("idempotencyKey") DO NOTHING RETURNING id`,
     [
       rows.map((r) => r.id),
@@ -97,6 +113,7 @@ export async function storeEvents(client: SqlClient, config: Config, events: Eve
       rows.map((r) => r.input.anonymousId ?? null),
       rows.map((r) => r.occurredAt),
       rows.map((r) => JSON.stringify(r.input.properties)),
+      requestId ?? null,
     ],
   );
   const insertedIds = new Set(inserted.rows.map((r) => r.id));
@@ -193,7 +210,7 @@ function isPlain(event: EventInput): boolean {
  * the dormancy watcher is due is decided from the customer row under its lock: the upsert
  * stamps dormancyWatchedAt only then, and the delivery is written only if it did.
  */
-async function storePlainEvent({ pool, config }: IngestDeps, input: EventInput, now: Date): Promise<IngestResult> {
+async function storePlainEvent({ pool, config }: IngestDeps, input: EventInput, now: Date, requestId: string | undefined): Promise<IngestResult> {
   const occurredAt = occurredAtOf(input, now);
   const id = randomUUID();
   const planned = planDeliveries({ ...input, occurredAt: occurredAt.toISOString() }, config, now, { dormancyWatcherNeeded: true });
@@ -202,8 +219,8 @@ async function storePlainEvent({ pool, config }: IngestDeps, input: EventInput, 
   const { rows } = await pool.query<{ accepted: number }>({
     name: 'ingest-plain-event',
     text: `WITH ev AS (
-       INSERT INTO "Event" (id, "idempotencyKey", type, "customerId", "anonymousId", "occurredAt", properties)
-       VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb)
+       INSERT INTO "Event" (id, "idempotencyKey", type, "customerId", "anonymousId", "occurredAt", properties, "requestId")
+       VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb, $14)
        ON CONFLICT ("idempotencyKey") DO NOTHING RETURNING id
      ), cu AS (
        INSERT INTO "Customer" AS c (id, "lastSeenAt", "updatedAt", "dormancyWatchedAt")
@@ -241,6 +258,7 @@ async function storePlainEvent({ pool, config }: IngestDeps, input: EventInput, 
       planned.map((d) => d.mode),
       dormancyCandidate,
       DELIVERY_CHANNEL,
+      requestId ?? null,
     ],
   });
   return rows[0].accepted ? { accepted: 1, duplicates: 0 } : { accepted: 0, duplicates: 1 };
