@@ -126,7 +126,7 @@ describe('the product in production shape', () => {
     expect(output).not.toContain(ADMIN);
   });
 
-  it('serves /metrics to an admin key only, with events, dispatch, journeys, messages, providers, API latency and the Temporal worker', async () => {
+  it('serves /metrics to an admin key only, with events, dispatch, journeys started and signalled, messages, providers, API latency and the Temporal worker', async () => {
     expect((await fetch(`${base}/metrics`)).status).toBe(401);
     const response = await api('GET', '/metrics');
     expect(response.status).toBe(200);
@@ -146,6 +146,9 @@ describe('the product in production shape', () => {
     // Temporal core's own worker metrics, from the SDK's Prometheus exporter.
     expect(text).toMatch(/^temporal_activity_execution_latency\w*_count\{.*activity_type="sendMessage".*\} [1-9]/m);
     expect(text).toMatch(/^temporal_worker_task_slots_available\{/m);
+    // Journeys started and signalled, counted by the workflow interceptor (workflows/interceptors.ts).
+    expect(text).toMatch(/^crm_workflow_runs_started\{[^}]*workflowType="cartReminder"[^}]*\} 1$/m);
+    expect(text).toMatch(/^crm_workflow_signals\{[^}]*signal="journeyEvents"[^}]*workflowType="cartReminder"[^}]*\} 1$/m);
   });
 
   it('stops on SIGTERM with exit code 0 within the grace time', async () => {
