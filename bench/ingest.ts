@@ -25,6 +25,7 @@ const EVENTS = arg('events', 3000);
 const CUSTOMERS = arg('customers', 300);
 const CONCURRENCY = 16;
 const KEY = 'bench-key-0123456789abcdef';
+const RATE_LIMIT = '100000000/1h';
 const root = path.resolve(__dirname, '..');
 
 interface Row {
@@ -101,6 +102,8 @@ async function main() {
   const { child: product, stop: stopProduct } = await startProduct([], {
     DATA_DIR: dataDir,
     API_KEYS: KEY,
+    // The per-key limiter stays on (its cost is part of ingest), with a budget out of the way.
+    RATE_LIMIT_PER_KEY: RATE_LIMIT,
     CART_REMINDER_DELAY: '1h',
     LOG_LEVEL: 'warn',
     ...(process.env.DISPATCH_CONCURRENCY ? { DISPATCH_CONCURRENCY: process.env.DISPATCH_CONCURRENCY } : {}),
@@ -194,6 +197,7 @@ async function main() {
     const api = await startProduct(['--only=api'], {
       DATA_DIR: dataDir,
       API_KEYS: KEY,
+      RATE_LIMIT_PER_KEY: RATE_LIMIT,
       LOG_LEVEL: 'warn',
       PORT: String(apiPort),
       DATABASE_URL: databaseUrl,

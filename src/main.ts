@@ -14,6 +14,7 @@ import { migrateDatabase } from './database/migrate';
 import { createDb, createPool } from './db';
 import { Dispatcher } from './dispatch/dispatcher';
 import { ensureRfmSchedule } from './rfm/schedule';
+import { developmentIngestKey } from './keys/development';
 import { developmentApiKey, unsubscribeSecret } from './secrets';
 import { log } from './log';
 import { metricsText } from './metrics';
@@ -192,7 +193,8 @@ async function main() {
     }
     const pool = createPool(databaseUrl);
     cleanup.push(() => pool.end());
-    const app = createApp({ db, pool, connection, client, config, apiKeys, unsubscribeSecret: unsubscribeSecret(config), temporalMetricsUrl });
+    const demoIngestKey = config.env === 'production' ? undefined : await developmentIngestKey(pool, config.dataDir);
+    const app = createApp({ db, pool, connection, client, config, apiKeys, unsubscribeSecret: unsubscribeSecret(config), temporalMetricsUrl, demoIngestKey });
     const server: Server = await new Promise((resolve, reject) => {
       const listening = app.listen(config.port, config.host, () => resolve(listening));
       listening.once('error', reject);
@@ -204,6 +206,7 @@ async function main() {
     if (devServer) console.log(`  Temporal Web UI: ${devServer.uiUrl}/namespaces/${config.temporal.namespace}/workflows`);
     console.log(`  Temporal:       ${address} (namespace ${config.temporal.namespace}, task queue ${config.temporal.taskQueue})`);
     console.log(`  Database:       ${maskDatabaseUrl(databaseUrl)}${databaseNote}`);
+    if (demoIngestKey) console.log(`  Demo shop:      ${apiUrl}/demo/shop   (the website snippet ${apiUrl}/sdk.js with an ingest key)`);
     if (devKey) console.log(`  API key (development, kept in ${config.dataDir}/dev-api-key):\n    ${devKey}`);
     console.log('');
     console.log('Ready. Ctrl-C stops everything.');

@@ -29,6 +29,7 @@ import { rfmRouter } from './rfm/router';
 import { segmentsRouter } from './segments/router';
 import { templatesRouter } from './templates/router';
 import { unsubscribeRouter } from './unsubscribe/router';
+import { sdkRouter } from '../sdk/router';
 
 export interface AppDeps {
   db: Db;
@@ -45,6 +46,8 @@ export interface AppDeps {
   logger?: Logger;
   /** The Temporal worker's Prometheus endpoint in this process, appended to GET /metrics. */
   temporalMetricsUrl?: string;
+  /** Outside production: the ingest key GET /demo/shop puts in its snippet (src/main.ts makes one). */
+  demoIngestKey?: string;
 }
 
 /** A client's X-Request-Id when it is a plain token, else a new one. */
@@ -89,6 +92,7 @@ export function createApp(deps: AppDeps): express.Express {
   app.use(unsubscribeRouter(deps));
   app.use(redirectRouter(deps));
   app.use(dashboardRouter({ ...deps, keys }));
+  app.use(sdkRouter(deps));
 
   const limit = rateLimitPerKey(deps.pool, config.api.rateLimit);
   backlogGauges(async () => toBacklog((await deps.pool.query<Parameters<typeof toBacklog>[0]>(BACKLOG_SQL)).rows[0]));
@@ -106,7 +110,9 @@ export function createApp(deps: AppDeps): express.Express {
       done(null, { origin: browserPath && origin !== undefined && allowed.has(origin) ? origin : false, maxAge: 600, exposedHeaders: ['Retry-After', 'X-Request-Id'] });
     }),
   );
-  app.use('/v1', authenticate(keys), requireScope, limit);
+  app.use('/v1', refuseOtherOrigins(allowed), authenticate(keys), requireScope, limit);
+  // The snippet's sendBeacon posts its JSON as text/plain (a request browsers send without a preflight).
+  app.use('/v1/events', express.json({ limit: config.api.bodyLimit, type: 'text/plain' }));
   app.use(express.json({ limit: config.api.bodyLimit }));
   app.use(eventsRouter(deps));
   app.use(customersRouter(deps));
@@ -121,6 +127,25 @@ export function createApp(deps: AppDeps): express.Express {
   app.use(notFound);
   app.use(errorHandler);
   return app;
+}
+
+/**
+ * CORS only hides answers from pages; a simple request (the snippet's beacon) is sent anyway.
+ * So a page of a site not in ALLOWED_ORIGINS is refused here, before anything is stored.
+ */
+function refuseOtherOrigins(allowed: ReadonlySet<string>): RequestHandler {
+  return (req, _res, next) => {
+    const origin = req.get('origin');
+    if (origin === undefined || allowed.has(origin)) return next();
+    let sameHost = false;
+    try {
+      sameHost = new URL(origin).host === req.get('host');
+    } catch {
+      sameHost = false;
+    }
+    if (sameHost) return next();
+    throw new ApiError(403, 'origin_not_allowed', `pages of ${origin} may not call this API: add the origin to ALLOWED_ORIGINS`);
+  };
 }
 
 const requireAdmin: RequestHandler = (_req, res, next) => {

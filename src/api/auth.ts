@@ -15,13 +15,36 @@ export function callerKey(res: Response): ApiKeyIdentity {
   return res.locals.apiKey as ApiKeyIdentity;
 }
 
-/** Checks the bearer key and keeps its identity in res.locals.apiKey. */
+/** A browser page on another site than this API's (its Origin header names another host). */
+function fromOtherSite(req: Request): boolean {
+  const origin = req.get('origin');
+  if (!origin) return false;
+  try {
+    return new URL(origin).host !== req.get('host');
+  } catch {
+    return true; // "null" (sandboxed frames, file://) and the like
+  }
+}
+
+/**
+ * Checks the key and keeps its identity in res.locals.apiKey: `Authorization: Bearer <key>`, or
+ * on POST /v1/events `?key=<ingest key>` (the snippet's sendBeacon cannot set headers). Admin
+ * keys are refused from other sites' pages and in URLs: only ingest keys belong in a website.
+ */
 export function authenticate(keys: KeyStore): RequestHandler {
   return async (req, res, next) => {
-    const match = /^Bearer\s+(\S+)$/i.exec(req.get('authorization') ?? '');
-    if (!match) throw new ApiError(401, 'unauthorized', 'missing API key: send Authorization: Bearer <API key>');
-    const identity = await keys.identify(match[1]);
+    const bearer = /^Bearer\s+(\S+)$/i.exec(req.get('authorization') ?? '')?.[1];
+    const inQuery = !bearer && req.method === 'POST' && req.baseUrl + req.path === '/v1/events' && typeof req.query.key === 'string' ? req.query.key : undefined;
+    const presented = bearer ?? inQuery;
+    if (!presented) throw new ApiError(401, 'unauthorized', 'missing API key: send Authorization: Bearer <API key>');
+    const identity = await keys.identify(presented);
     if (!identity) throw new ApiError(401, 'unauthorized', 'unknown or revoked API key');
+    if (identity.scope === 'admin' && inQuery) {
+      throw new ApiError(403, 'forbidden', 'an admin key is not accepted in a URL (it would end up in logs and browser history); ?key= takes ingest keys only');
+    }
+    if (identity.scope === 'admin' && fromOtherSite(req)) {
+      throw new ApiError(403, 'forbidden', `an admin key is not accepted from a web page of another site (Origin ${req.get('origin')}): it would be readable by anyone visiting it. Put an ingest key in websites (POST /v1/keys with scope "ingest")`);
+    }
     res.locals.apiKey = identity;
     next();
   };

@@ -145,7 +145,8 @@ export async function startStack(options: {
     stops.push(() => pool.end());
     const app = createApp({ db, pool, connection, client, config, apiKeys: [TEST_API_KEY], unsubscribeSecret: unsubscribeSecret(config) });
     const server: Server = await new Promise((resolve) => {
-      const listening = app.listen(0, '127.0.0.1', () => resolve(listening));
+      // A free port, unless the test chose one (with PUBLIC_URL: links in messages lead here).
+      const listening = app.listen(options.env?.PORT ? Number(options.env.PORT) : 0, '127.0.0.1', () => resolve(listening));
     });
     stops.push(() => new Promise((resolve) => server.close(resolve)));
     const baseUrl = `http://127.0.0.1:${(server.address() as net.AddressInfo).port}`;

@@ -189,7 +189,27 @@ describe('headers', () => {
     expect((await preflight('/v1/onsite/v-1', SHOP)).headers.get('access-control-allow-origin')).toBe(SHOP);
     expect((await preflight('/v1/events', 'https://evil.example.net')).headers.get('access-control-allow-origin')).toBeNull();
     expect((await preflight('/v1/keys', SHOP)).headers.get('access-control-allow-origin')).toBeNull();
-    const event = await call(base, 'POST', '/v1/events', ADMIN, { id: 'cors-1', type: 'page_viewed', anonymousId: 'v-cors' }, { origin: SHOP });
+    const { body } = await json<{ key: string }>(await call(base, 'POST', '/v1/keys', ADMIN, { name: 'cors site', scope: 'ingest' }));
+    const event = await call(base, 'POST', '/v1/events', body.key, { id: 'cors-1', type: 'page_viewed', anonymousId: 'v-cors' }, { origin: SHOP });
+    expect(event.status).toBe(202);
     expect(event.headers.get('access-control-allow-origin')).toBe(SHOP);
+  });
+
+  it('refuses requests from pages of other sites (403, nothing stored), and admin keys from allowed sites or in a URL', async () => {
+    const { body } = await json<{ key: string }>(await call(base, 'POST', '/v1/keys', ADMIN, { name: 'beacon site', scope: 'ingest' }));
+    const other = await json<{ error: { code: string; message: string } }>(await call(base, 'POST', '/v1/events', body.key, { id: 'other-1', type: 'page_viewed', anonymousId: 'v-other' }, { origin: 'https://evil.example.net' }));
+    expect(other.status).toBe(403);
+    expect(other.body.error.code).toBe('origin_not_allowed');
+    expect(other.body.error.message).toContain('ALLOWED_ORIGINS');
+    const admin = await json<{ error: { message: string } }>(await call(base, 'POST', '/v1/events', ADMIN, { id: 'admin-1', type: 'page_viewed', anonymousId: 'v-other' }, { origin: SHOP }));
+    expect(admin.status).toBe(403);
+    expect(admin.body.error.message).toContain('ingest key');
+    // The beacon's form: the ingest key in the query, the JSON as text/plain.
+    const beacon = await fetch(`${base}/v1/events?key=${body.key}`, { method: 'POST', headers: { 'content-type': 'text/plain', origin: SHOP }, body: JSON.stringify({ events: [{ id: 'beacon-1', type: 'page_viewed', anonymousId: 'v-beacon' }] }) });
+    expect(beacon.status).toBe(202);
+    const adminInUrl = await fetch(`${base}/v1/events?key=${ADMIN}`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: JSON.stringify({ type: 'page_viewed', anonymousId: 'v-other' }) });
+    expect(adminInUrl.status).toBe(403);
+    expect(await count(`SELECT count(*)::int AS n FROM "Event" WHERE "anonymousId" = 'v-other'`)).toBe(0);
+    expect(await count(`SELECT count(*)::int AS n FROM "Event" WHERE "anonymousId" = 'v-beacon'`)).toBe(1);
   });
 });

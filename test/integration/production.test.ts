@@ -151,6 +151,20 @@ describe('the product in production shape', () => {
     expect(text).toMatch(/^crm_workflow_signals\{[^}]*signal="journeyEvents"[^}]*workflowType="cartReminder"[^}]*\} 1$/m);
   });
 
+  it('serves the demo shop page (development) with the snippet and a stored ingest key', async () => {
+    expect(output).toContain(`Demo shop:      http://localhost:`);
+    const page = await fetch(`${base}/demo/shop`);
+    expect(page.status).toBe(200);
+    const html = await page.text();
+    expect(html).toContain('<script src="/sdk.js"');
+    const key = /data-key="(crm_ingest_[\w-]+)"/.exec(html)?.[1];
+    expect(key).toBeDefined();
+    expect(fs.readFileSync(path.join(dataDir, 'dev-ingest-key'), 'utf8').trim()).toBe(key);
+    // An ingest key: it may send events, and nothing else.
+    expect((await fetch(`${base}/v1/events`, { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, body: JSON.stringify({ type: 'page_viewed', anonymousId: 'v-demo' }) })).status).toBe(202);
+    expect((await fetch(`${base}/v1/segments`, { headers: { authorization: `Bearer ${key}` } })).status).toBe(403);
+  });
+
   it('stops on SIGTERM with exit code 0 within the grace time', async () => {
     const started = Date.now();
     child.kill('SIGTERM');

@@ -58,11 +58,20 @@ export async function importCustomers(db: Db, config: Config, customers: { id: s
 export async function getCustomer(db: Db, id: string) {
   const customer = await db.customer.findUnique({ where: { id } });
   if (!customer) throw new ApiError(404, 'not_found', `no customer with id "${id}"`);
-  const [consents, revenue, orders, rfm] = await Promise.all([
+  const [consents, revenue, orders, rfm, recentEvents] = await Promise.all([
     currentConsents(db, id),
     db.order.groupBy({ by: ['currency'], where: { customerId: id }, _sum: { total: true }, orderBy: { currency: 'asc' } }),
     db.order.aggregate({ where: { customerId: id }, _count: true, _max: { occurredAt: true } }),
     db.customerRfm.findUnique({ where: { customerId: id } }),
+    // The customer's latest events, with those they made as a visitor before signing up
+    // (linked by signed_up: VisitorLink). Each side reads its own index.
+    db.$queryRaw<{ type: string; occurredAt: Date; anonymousId: string | null; properties: unknown }[]>`
+      SELECT type, "occurredAt", "anonymousId", properties FROM (
+        (SELECT type, "occurredAt", "anonymousId", properties FROM "Event" WHERE "customerId" = ${id} ORDER BY "occurredAt" DESC LIMIT 20)
+        UNION ALL
+        (SELECT e.type, e."occurredAt", e."anonymousId", e.properties FROM "VisitorLink" l JOIN "Event" e ON e."anonymousId" = l."anonymousId" AND e."customerId" IS NULL
+         WHERE l."customerId" = ${id} ORDER BY e."occurredAt" DESC LIMIT 20)
+      ) recent ORDER BY "occurredAt" DESC LIMIT 20`,
   ]);
   return {
     id: customer.id,
@@ -89,6 +98,8 @@ export async function getCustomer(db: Db, id: string) {
     },
     /** The latest RFM score (null if never scored, or no order within RFM_LOOKBACK). */
     rfm: rfm && { r: rfm.r, f: rfm.f, m: rfm.m, segment: rfm.segment, previousSegment: rfm.previousSegment, scoredAt: rfm.scoredAt },
+    /** The latest 20 events, newest first; `anonymousId` set on those made as a visitor (or sent with one). */
+    recentEvents: recentEvents.map((e) => ({ type: e.type, occurredAt: e.occurredAt, anonymousId: e.anonymousId, properties: e.properties })),
     lastSeenAt: customer.lastSeenAt,
     dormantAt: customer.dormantAt,
     createdAt: customer.createdAt,

@@ -1,11 +1,21 @@
 // On-site banners and popups for the visitor (or signed-in customer) on the page right now.
 // Each message is delivered once: fetching it marks it shown.
 import { Router } from 'express';
+import type { Config } from '../../config';
 import type { Db } from '../../db';
+import { clickToken, clickUrl } from '../../messaging/links';
 import { parseOrThrow } from '../errors';
 import { idSchema } from '../schemas';
 
-export function onsiteRouter({ db }: { db: Db }): Router {
+/** Where a message's button leads on the shop, and what it says (Korean when the message is). */
+function actionOf(journey: string, content: string): { path: string; label: string } {
+  const korean = /[\uac00-\ud7a3]/.test(content);
+  if (journey === 'signup-nudge') return { path: '/signup', label: korean ? '지금 가입하기' : 'Sign up' };
+  if (journey === 'cart-reminder') return { path: '/cart', label: korean ? '장바구니 보기' : 'View cart' };
+  return { path: '/', label: korean ? '자세히 보기' : 'Learn more' };
+}
+
+export function onsiteRouter({ db, config, unsubscribeSecret }: { db: Db; config: Config; unsubscribeSecret: string }): Router {
   const router = Router();
   router.get('/v1/onsite/:visitorId', async (req, res) => {
     const id = parseOrThrow(idSchema, req.params.visitorId, ['visitorId']);
@@ -33,6 +43,8 @@ export function onsiteRouter({ db }: { db: Db }): Router {
         placement: m.journey === 'signup-nudge' ? 'popup' : 'banner',
         content: m.content,
         expiresAt: m.expiresAt,
+        // The button: through the click-tracking link (/r/<token>), which records the click.
+        action: (({ path, label }) => ({ label, url: clickUrl(config.publicUrl, clickToken(unsubscribeSecret, { messageKey: m.idempotencyKey, url: `${config.messaging.shopUrl}${path}` })) }))(actionOf(m.journey, m.content)),
       })),
     });
   });
