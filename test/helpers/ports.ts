@@ -1,13 +1,2 @@
-import net from 'node:net';
-
-/** A TCP port free on 127.0.0.1 right now. */
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
+// A TCP port free on 127.0.0.1 right now: the product's own helper (src/processes.ts).
+export { freeLocalPort as freePort } from '../../src/processes';

@@ -17,6 +17,12 @@ function actionOf(journey: string, content: string): { path: string; label: stri
 
 export function onsiteRouter({ db, config, unsubscribeSecret }: { db: Db; config: Config; unsubscribeSecret: string }): Router {
   const router = Router();
+  /** The button: through the click-tracking link (/r/<token>), which records the click, to the shop. */
+  const action = (message: { journey: string; content: string; idempotencyKey: string }) => {
+    const { path, label } = actionOf(message.journey, message.content);
+    const token = clickToken(unsubscribeSecret, { messageKey: message.idempotencyKey, url: `${config.messaging.shopUrl}${path}` });
+    return { label, url: clickUrl(config.publicUrl, token) };
+  };
   router.get('/v1/onsite/:visitorId', async (req, res) => {
     const id = parseOrThrow(idSchema, req.params.visitorId, ['visitorId']);
     const now = new Date();
@@ -43,8 +49,7 @@ export function onsiteRouter({ db, config, unsubscribeSecret }: { db: Db; config
         placement: m.journey === 'signup-nudge' ? 'popup' : 'banner',
         content: m.content,
         expiresAt: m.expiresAt,
-        // The button: through the click-tracking link (/r/<token>), which records the click.
-        action: (({ path, label }) => ({ label, url: clickUrl(config.publicUrl, clickToken(unsubscribeSecret, { messageKey: m.idempotencyKey, url: `${config.messaging.shopUrl}${path}` })) }))(actionOf(m.journey, m.content)),
+        action: action(m),
       })),
     });
   });
