@@ -17,7 +17,7 @@ import { ensureRfmSchedule } from './rfm/schedule';
 import { developmentIngestKey } from './keys/development';
 import { developmentApiKey, unsubscribeSecret } from './secrets';
 import { log } from './log';
-import { metricsText } from './metrics';
+import { metricsText, registry } from './metrics';
 import { freeLocalPort } from './processes';
 import { lazyTemporalClient, temporalSecurity } from './temporal/connection';
 import { startDevServer, type DevServer } from './temporal/dev-server';
@@ -239,7 +239,7 @@ async function serveMetrics(host: string, port: number, temporalMetricsUrl?: str
       return;
     }
     metricsText(temporalMetricsUrl).then(
-      (text) => res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' }).end(text),
+      (text) => res.writeHead(200, { 'content-type': registry.contentType }).end(text),
       (error: unknown) => res.writeHead(500).end(`metrics failed: ${(error as Error).message}`),
     );
   });

@@ -16,7 +16,7 @@ export function callerKey(res: Response): ApiKeyIdentity {
 }
 
 /** A browser page on another site than this API's (its Origin header names another host). */
-function fromOtherSite(req: Request): boolean {
+export function fromOtherSite(req: Request): boolean {
   const origin = req.get('origin');
   if (!origin) return false;
   try {

@@ -99,7 +99,7 @@ export async function getCustomer(db: Db, id: string) {
     /** The latest RFM score (null if never scored, or no order within RFM_LOOKBACK). */
     rfm: rfm && { r: rfm.r, f: rfm.f, m: rfm.m, segment: rfm.segment, previousSegment: rfm.previousSegment, scoredAt: rfm.scoredAt },
     /** The latest 20 events, newest first; `anonymousId` set on those made as a visitor (or sent with one). */
-    recentEvents: recentEvents.map((e) => ({ type: e.type, occurredAt: e.occurredAt, anonymousId: e.anonymousId, properties: e.properties })),
+    recentEvents,
     lastSeenAt: customer.lastSeenAt,
     dormantAt: customer.dormantAt,
     createdAt: customer.createdAt,
