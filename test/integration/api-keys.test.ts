@@ -162,6 +162,24 @@ describe('limits', () => {
     // Another key has its own budget.
     expect((await call(second, 'GET', '/v1/keys', other.key)).status).toBe(200);
   });
+
+  it('lets exactly the budget through two app instances that lease points from the shared count (200/1m: leases of 10)', async () => {
+    const first = await serve({ RATE_LIMIT_PER_KEY: '200/1m' });
+    const second = await serve({ RATE_LIMIT_PER_KEY: '200/1m' });
+    const { body } = await json<{ id: string; key: string }>(await call(base, 'POST', '/v1/keys', ADMIN, { name: 'leased', scope: 'admin' }));
+    const statuses: number[] = [];
+    for (let i = 0; i < 200; i++) statuses.push((await call(i % 3 ? second : first, 'GET', '/v1/keys', body.key)).status);
+    // An instance may hold points of its lease the other can no longer have: spend both dry.
+    for (const app of [second, first]) {
+      let status = 0;
+      while (status !== 429) statuses.push((status = (await call(app, 'GET', '/v1/keys', body.key)).status));
+    }
+    expect(statuses.filter((status) => status === 200)).toHaveLength(200);
+    expect(statuses.filter((status) => status !== 200 && status !== 429)).toEqual([]);
+    // The points were taken from PostgreSQL's count, which both instances share.
+    const { rows } = await pool.query<{ points: number }>(`SELECT points FROM rate_limits WHERE key = $1`, [`key:${body.id}`]);
+    expect(rows[0].points).toBeGreaterThanOrEqual(200);
+  });
 });
 
 describe('headers', () => {
