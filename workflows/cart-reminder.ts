@@ -6,7 +6,7 @@ import { patched } from '@temporalio/workflow';
 import type { SendOutcome } from '../activities/messages';
 import type { Channel } from '../src/config';
 import type { JourneyEvent } from './definitions';
-import { completedOrder, CONVERSIONS_FOLLOW_SENDS, happenedAfter, journeyActivities, runJourney, type CarriedByKit, type CompletedOrder } from './kit';
+import { completedOrder, CONVERSIONS_FOLLOW_SENDS, happenedAfter, journeyActivities, journeyLookups, LOOKUPS_ARE_LOCAL, runJourney, type CarriedByKit, type CompletedOrder } from './kit';
 
 export interface CartItem {
   productId: string;
@@ -90,7 +90,8 @@ export async function cartReminder({ customerId, settings, carried }: CartRemind
         }
 
         journey.stage('checking-eligibility');
-        const earlierOrders = await journeyActivities.countOrders({ customerId, before: new Date(Date.now()).toISOString() });
+        const lookups = patched(LOOKUPS_ARE_LOCAL) ? journeyLookups : journeyActivities;
+        const earlierOrders = await lookups.countOrders({ customerId, before: new Date(Date.now()).toISOString() });
         if (earlierOrders < settings.minOrders) {
           return journey.finish(`ineligible: ${earlierOrders} earlier orders, needs ${settings.minOrders}`, 'ineligible');
         }

@@ -8,6 +8,7 @@ import {
   isCancellation,
   patched,
   proxyActivities,
+  proxyLocalActivities,
   setHandler,
   sleep,
   upsertSearchAttributes,
@@ -55,6 +56,8 @@ export const BOUNDED_HISTORY = 'bounded-history';
  * puts the continue-as-new off no longer makes it read them again.
  */
 export const SETTINGS_READ_ONCE = 'settings-read-once';
+/** patched() id: look-ups a journey decides on (the cart reminder's earlier orders) are local activities (journeyLookups). */
+export const LOOKUPS_ARE_LOCAL = 'lookups-are-local';
 
 /** Continue as new past this many history events (Temporal's hard limit is 51,200). */
 export const DEFAULT_HISTORY_LIMIT = 2000;
@@ -69,10 +72,17 @@ export function occurredAtOrNow(event: Pick<JourneyEvent, 'occurredAt'> | null |
 }
 
 // Database reads and conversions: retried with backoff until they succeed.
-export const journeyActivities = proxyActivities<Activities>({
-  startToCloseTimeout: '30 seconds',
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '5 minutes' },
-});
+const READ_RETRY = { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '5 minutes' } as const;
+export const journeyActivities = proxyActivities<Activities>({ startToCloseTimeout: '30 seconds', retry: READ_RETRY });
+
+/**
+ * Short read-only look-ups a journey decides on, as local activities: the worker runs them
+ * inside the workflow task that needs them, and the server records one marker instead of
+ * scheduling an activity task and a further workflow task. Nothing they do needs Temporal's
+ * at-most-once bookkeeping: run twice, they read twice. Retried as journeyActivities are (past a
+ * minute of backoff the SDK waits on a timer).
+ */
+export const journeyLookups = proxyLocalActivities<Pick<Activities, 'countOrders'>>({ startToCloseTimeout: '30 seconds', retry: READ_RETRY });
 
 // Sends give up after a few attempts: the activity records the message as `failed` on its
 // last attempt instead of throwing, so a journey never retries a provider forever.

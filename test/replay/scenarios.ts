@@ -163,6 +163,22 @@ export const historyScenarios: HistoryScenario[] = [
     },
   },
   {
+    // the earlier-orders check as a local activity (LOOKUPS_ARE_LOCAL), the reminder sent, no order in the window
+    name: 'cart-reminder-local-lookup-not-converted',
+    activities: rightActivities,
+    async run(env, taskQueue) {
+      const handle = await env.client.workflow.signalWithStart('cartReminder', {
+        workflowId: 'cart-reminder:c-replay-local',
+        taskQueue,
+        args: [{ customerId: 'c-replay-local', settings: cartSettings } satisfies CartReminderInput],
+        signal: journeyEventSignal,
+        signalArgs: [cartEvent('e-local-1', 'c-replay-local')],
+      });
+      await env.sleep(100 * HOUR);
+      return handle;
+    },
+  },
+  {
     // order arrives before the reminder: the journey exits without sending
     name: 'cart-reminder-exited',
     activities: sentActivities,

@@ -114,6 +114,10 @@ describe('cart reminder journey', () => {
       expect(await handle.query(stateQuery)).toMatchObject({ stage: 'ineligible', messagesSent: 0 });
       expect(calls.countOrders).toEqual([{ customerId, before: expect.any(String) as string }]);
       expect(calls.sends).toHaveLength(0);
+      // The look-up ran as a local activity: a marker in the history, no activity task.
+      const events = (await handle.fetchHistory()).events ?? [];
+      expect(events.filter((e) => e.activityTaskScheduledEventAttributes)).toHaveLength(0);
+      expect(events.filter((e) => e.markerRecordedEventAttributes?.markerName === 'core_local_activity')).toHaveLength(1);
     });
   });
 
