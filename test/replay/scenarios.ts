@@ -167,13 +167,8 @@ export const historyScenarios: HistoryScenario[] = [
     name: 'cart-reminder-local-lookup-not-converted',
     activities: rightActivities,
     async run(env, taskQueue) {
-      const handle = await env.client.workflow.signalWithStart('cartReminder', {
-        workflowId: 'cart-reminder:c-replay-local',
-        taskQueue,
-        args: [{ customerId: 'c-replay-local', settings: cartSettings } satisfies CartReminderInput],
-        signal: journeyEventSignal,
-        signalArgs: [cartEvent('e-local-1', 'c-replay-local')],
-      });
+      const input: CartReminderInput = { customerId: 'c-replay-local', settings: cartSettings };
+      const handle = await start(env, taskQueue, 'cartReminder', 'cart-reminder:c-replay-local', [input], cartEvent('e-local-1', 'c-replay-local'));
       await env.sleep(100 * HOUR);
       return handle;
     },
