@@ -78,9 +78,9 @@ export const journeyActivities = proxyActivities<Activities>({ startToCloseTimeo
 /**
  * Short read-only look-ups a journey decides on, as local activities: the worker runs them
  * inside the workflow task that needs them, and the server records one marker instead of
- * scheduling an activity task and a further workflow task. Nothing they do needs Temporal's
- * at-most-once bookkeeping: run twice, they read twice. Retried as journeyActivities are (past a
- * minute of backoff the SDK waits on a timer).
+ * scheduling an activity task and a further workflow task. A look-up that runs again (a worker
+ * lost mid-task) only reads again. Retried as journeyActivities are (past a minute of backoff
+ * the SDK waits on a timer).
  */
 export const journeyLookups = proxyLocalActivities<Pick<Activities, 'countOrders'>>({ startToCloseTimeout: '30 seconds', retry: READ_RETRY });
 
