@@ -72,8 +72,8 @@ export function occurredAtOrNow(event: Pick<JourneyEvent, 'occurredAt'> | null |
 }
 
 // Database reads and conversions: retried with backoff until they succeed.
-const READ_RETRY = { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '5 minutes' } as const;
-export const journeyActivities = proxyActivities<Activities>({ startToCloseTimeout: '30 seconds', retry: READ_RETRY });
+const RETRY_UNTIL_DONE = { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '5 minutes' } as const;
+export const journeyActivities = proxyActivities<Activities>({ startToCloseTimeout: '30 seconds', retry: RETRY_UNTIL_DONE });
 
 /**
  * Short read-only look-ups a journey decides on, as local activities: the worker runs them
@@ -82,7 +82,7 @@ export const journeyActivities = proxyActivities<Activities>({ startToCloseTimeo
  * lost mid-task) only reads again. Retried as journeyActivities are (past a minute of backoff
  * the SDK waits on a timer).
  */
-export const journeyLookups = proxyLocalActivities<Pick<Activities, 'countOrders'>>({ startToCloseTimeout: '30 seconds', retry: READ_RETRY });
+export const journeyLookups = proxyLocalActivities<Pick<Activities, 'countOrders'>>({ startToCloseTimeout: '30 seconds', retry: RETRY_UNTIL_DONE });
 
 // Sends give up after a few attempts: the activity records the message as `failed` on its
 // last attempt instead of throwing, so a journey never retries a provider forever.

@@ -4,6 +4,15 @@ import { RateLimiterMemory } from 'rate-limiter-flexible';
 import { describe, expect, it } from 'vitest';
 import { LeasedLimiter } from '../../src/api/rate-limit';
 
+/** A memory store that counts the calls made to it (a round trip each, were it PostgreSQL). */
+function countingStore(points: number, duration: number) {
+  const store = new RateLimiterMemory({ points, duration });
+  const counted = { store, calls: 0 };
+  const consume = store.consume.bind(store);
+  store.consume = (key, taken) => (counted.calls++, consume(key, taken));
+  return counted;
+}
+
 async function spend(limiter: LeasedLimiter, key: string, times: number) {
   const verdicts = [];
   for (let i = 0; i < times; i++) verdicts.push(await limiter.consume(key));
@@ -12,16 +21,13 @@ async function spend(limiter: LeasedLimiter, key: string, times: number) {
 
 describe('LeasedLimiter', () => {
   it('lets exactly the budget through in one process, asking the store once per lease', async () => {
-    const store = new RateLimiterMemory({ points: 600, duration: 60 });
-    let calls = 0;
-    const consume = store.consume.bind(store);
-    store.consume = (key, points) => (calls++, consume(key, points));
-    const verdicts = await spend(new LeasedLimiter(store, 600), 'k', 601);
+    const counted = countingStore(600, 60);
+    const verdicts = await spend(new LeasedLimiter(counted.store, 600), 'k', 601);
     expect(verdicts.filter((v) => v.allowed)).toHaveLength(600);
     expect(verdicts[600]).toMatchObject({ allowed: false, remaining: 0 });
     expect(verdicts[600].msBeforeNext).toBeGreaterThan(50_000);
     expect(verdicts[0].remaining).toBe(599);
-    expect(calls).toBe(20); // leases of 30 (600 / 20)
+    expect(counted.calls).toBe(20); // leases of 30 (600 / 20)
   });
 
   it('shares one budget exactly between processes, whatever the order, and keys do not share', async () => {
@@ -43,14 +49,11 @@ describe('LeasedLimiter', () => {
   });
 
   it('takes one lease for concurrent requests of a key', async () => {
-    const store = new RateLimiterMemory({ points: 1000, duration: 60 });
-    let calls = 0;
-    const consume = store.consume.bind(store);
-    store.consume = (key, points) => (calls++, consume(key, points));
-    const limiter = new LeasedLimiter(store, 1000);
+    const counted = countingStore(1000, 60);
+    const limiter = new LeasedLimiter(counted.store, 1000);
     const verdicts = await Promise.all(Array.from({ length: 40 }, () => limiter.consume('k')));
     expect(verdicts.every((v) => v.allowed)).toBe(true);
-    expect(calls).toBe(1);
+    expect(counted.calls).toBe(1);
   });
 
   it('starts a fresh budget when the window ends, dropping what the lease held', async () => {
