@@ -85,16 +85,77 @@ export function compileAudience(rule: Rule, context: CompileContext): { text: st
 const PER_CUSTOMER_SHARE = 0.3;
 
 /**
+ * A preview whose later conditions are tested customer by customer for at least this many
+ * customers (the planner's estimate) is run in two halves at once, on two connections.
+ */
+export const PREVIEW_SPLIT_FROM = 20_000;
+
+/** The planner's estimate of the first condition's customers, and of all customers: no scan. */
+async function estimate(client: pg.PoolClient, first: Rule, context: CompileContext): Promise<{ rows: number; customers: number }> {
+  const params = new Params();
+  const predicate = compileRule(first, context, params);
+  const { rows } = await client.query<{ 'QUERY PLAN': [{ Plan: { 'Plan Rows': number } }] }>(`EXPLAIN (FORMAT JSON) SELECT 1 FROM "Customer" c WHERE ${predicate}`, params.values);
+  const customers = (await client.query<{ n: number }>(`SELECT greatest(reltuples, 1)::float8 AS n FROM pg_class WHERE oid = '"Customer"'::regclass`)).rows[0].n;
+  return { rows: rows[0]['QUERY PLAN'][0].Plan['Plan Rows'], customers };
+}
+
+/**
  * Whether the first condition leaves few enough customers that the later ones are cheaper
  * tested customer by customer (through indexes) than as whole sets: the planner's estimate,
  * no scan.
  */
 export async function fewCandidates(client: pg.PoolClient, first: Rule, context: CompileContext): Promise<boolean> {
-  const params = new Params();
-  const predicate = compileRule(first, context, params);
-  const { rows } = await client.query<{ 'QUERY PLAN': [{ Plan: { 'Plan Rows': number } }] }>(`EXPLAIN (FORMAT JSON) SELECT 1 FROM "Customer" c WHERE ${predicate}`, params.values);
-  const customers = (await client.query<{ n: number }>(`SELECT greatest(reltuples, 1)::float8 AS n FROM pg_class WHERE oid = '"Customer"'::regclass`)).rows[0].n;
-  return rows[0]['QUERY PLAN'][0].Plan['Plan Rows'] <= PER_CUSTOMER_SHARE * customers;
+  const { rows, customers } = await estimate(client, first, context);
+  return rows <= PER_CUSTOMER_SHARE * customers;
+}
+
+/** The median customer id by the planner's statistics (null before the table is analysed). */
+async function medianCustomerId(client: pg.PoolClient): Promise<string | null> {
+  const { rows } = await client.query<{ bounds: string[] | null }>(
+    `SELECT histogram_bounds::text::text[] AS bounds FROM pg_stats WHERE schemaname = current_schema() AND tablename = 'Customer' AND attname = 'id'`,
+  );
+  const bounds = rows[0]?.bounds;
+  return bounds && bounds.length >= 3 ? bounds[Math.floor(bounds.length / 2)] : null;
+}
+
+/**
+ * Whether the pool can lend a second connection now without waiting: a preview that waited for
+ * one while holding its first could, with others doing the same, hold the pool until timeout.
+ * Checked and taken in the same turn of the event loop, so no other caller takes it between.
+ */
+function spareConnection(pool: pg.Pool): boolean {
+  return pool.waitingCount === 0 && (pool.idleCount > 0 || pool.totalCount < (pool.options.max ?? 10));
+}
+
+/**
+ * Runs `work` on a second connection, in a read-only transaction that sees exactly what the
+ * transaction that exported `snapshot` sees (it must stay open until this one has begun), with
+ * the same limits.
+ */
+async function onSnapshot<T>(pool: pg.Pool, snapshot: string, settings: string[], work: (other: pg.PoolClient) => Promise<T>): Promise<T> {
+  const other = await pool.connect();
+  let failed: Error | undefined;
+  try {
+    await other.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+    await other.query(`SET TRANSACTION SNAPSHOT '${snapshot.replaceAll("'", "''")}'`);
+    for (const setting of settings) await other.query(setting);
+    return await work(other);
+  } catch (error) {
+    failed = error as Error;
+    throw error;
+  } finally {
+    // A connection whose rollback failed is discarded, not returned to the pool.
+    const rolledBack = await other.query('ROLLBACK').then(
+      () => true,
+      () => false,
+    );
+    other.release(failed && !rolledBack ? failed : undefined);
+  }
+}
+
+export interface PreviewOptions {
+  /** Split a preview over two connections from this many candidate customers (tests lower it or turn it off). */
+  splitFrom?: number;
 }
 
 /**
@@ -102,29 +163,54 @@ export async function fewCandidates(client: pg.PoolClient, first: Rule, context:
  * statement: the customers of the first condition are selected (through its index, if any),
  * each further condition is evaluated once for them (its subquery hashed once), and every
  * step's count and the sample are read from those flags.
+ *
+ * Per-customer tests run in one PostgreSQL process (it does not hand correlated subqueries to
+ * parallel workers), so a large first set is halved by customer id and the two halves run at
+ * once on two connections sharing one snapshot: about 1.4× faster on two cores (bench:rfm).
  */
-export async function previewSegment(pool: pg.Pool, rule: Rule, settings: SegmentSettings, now: Date = new Date()): Promise<Preview> {
+export async function previewSegment(pool: pg.Pool, rule: Rule, settings: SegmentSettings, now: Date = new Date(), options: PreviewOptions = {}): Promise<Preview> {
   return readOnly(pool, async (client) => {
     // Room for each condition's set of customers as a hash table (else PostgreSQL rescans it per customer).
-    await client.query(`SET LOCAL work_mem = '${PREVIEW_WORK_MEM}'`);
+    const workMem = `SET LOCAL work_mem = '${PREVIEW_WORK_MEM}'`;
+    await client.query(workMem);
     const context = await contextFor(client, rule, settings, now);
     const parts = 'all' in rule ? rule.all : [rule];
     const params = new Params();
     const path = (i: number) => ('all' in rule ? `rules.all[${i}]` : 'rules');
     const first = compileRule(parts[0], context, params, path(0));
-    const perCustomer = parts.length > 1 && (await fewCandidates(client, parts[0], context));
+    const candidates = parts.length > 1 ? await estimate(client, parts[0], context) : null;
+    const perCustomer = candidates !== null && candidates.rows <= PER_CUSTOMER_SHARE * candidates.customers;
     const compiled = [first, ...parts.slice(1).map((part, i) => compileRule(part, { ...context, perCustomer }, params, path(i + 1)))];
     // Every step is within the first condition: only its customers are flagged (through its index, if it has one).
     const flags = compiled.slice(1).map((predicate, i) => `(${predicate}) AS f${i + 1}`);
     const upTo = (i: number) => ['TRUE', ...parts.slice(1, i + 1).map((_, j) => `f${j + 1}`)].join(' AND ');
     const counts = parts.map((_, i) => `count(*) FILTER (WHERE ${upTo(i)})::int AS s${i}`);
-    const { rows } = await client.query<Record<string, number> & { sample: string[] | null }>(
-      `WITH flagged AS MATERIALIZED (SELECT ${['c.id', ...flags].join(', ')} FROM "Customer" c WHERE ${compiled[0]})
+    const statement = (within: string) =>
+      `WITH flagged AS MATERIALIZED (SELECT ${['c.id', ...flags].join(', ')} FROM "Customer" c WHERE (${compiled[0]})${within})
        SELECT ${counts.join(', ')},
               (SELECT array_agg(id ORDER BY id) FROM (SELECT id FROM flagged WHERE ${upTo(parts.length - 1)} ORDER BY id LIMIT 10) first) AS sample
-       FROM flagged`,
-      params.values,
-    );
+       FROM flagged`;
+    type Row = Record<string, number> & { sample: string[] | null };
+
+    const splitFrom = options.splitFrom ?? PREVIEW_SPLIT_FROM;
+    const median = perCustomer && candidates.rows >= splitFrom ? await medianCustomerId(client) : null;
+    let rows: Row[];
+    if (median !== null && spareConnection(pool)) {
+      const at = params.add(median, 'text');
+      // Exported before the first half is sent: the connection runs one statement at a time.
+      const snapshot = (await client.query<{ id: string }>(`SELECT pg_export_snapshot() AS id`)).rows[0].id;
+      const halves = await Promise.allSettled([
+        client.query<Row>(statement(` AND c.id < ${at}`), params.values),
+        onSnapshot(pool, snapshot, [`SET LOCAL statement_timeout = '${STATEMENT_TIMEOUT}'`, workMem], (other) => other.query<Row>(statement(` AND c.id >= ${at}`), params.values)),
+      ]);
+      const failed = halves.find((half) => half.status === 'rejected');
+      if (failed) throw failed.reason;
+      const [low, high] = halves.map((half) => (half as PromiseFulfilledResult<pg.QueryResult<Row>>).value.rows[0]);
+      // Every id of the low half sorts before every id of the high one (in the database's collation), so the samples concatenate in order.
+      rows = [{ ...Object.fromEntries(parts.map((_, i) => [`s${i}`, low[`s${i}`] + high[`s${i}`]])), sample: [...(low.sample ?? []), ...(high.sample ?? [])].slice(0, 10) } as Row];
+    } else {
+      rows = (await client.query<Row>(statement(''), params.values)).rows;
+    }
     const steps = parts.map((part, i) => ({ condition: describeRule(part), size: rows[0][`s${i}`] }));
     const size = steps[steps.length - 1].size;
     const sample = { rows: (rows[0].sample ?? []).map((id) => ({ id })) };

@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ConfigError } from '../../src/config';
-import { maskDatabaseUrl, startEmbeddedPostgres } from '../../src/database/embedded-postgres';
+import { maskDatabaseUrl, sharedBuffersMiB, startEmbeddedPostgres } from '../../src/database/embedded-postgres';
 import { queryRows as sql } from '../helpers/database';
 import { eventually } from '../helpers/eventually';
 import { freePort } from '../helpers/ports';
@@ -53,16 +53,23 @@ describe('the embedded PostgreSQL', () => {
     }
   });
 
-  it('listens on 127.0.0.1 only and asks for the password', async () => {
+  it('listens on 127.0.0.1 only, asks for the password, and sizes shared_buffers to the machine', async () => {
     const server = await startEmbeddedPostgres({ dataDir: tempDir(), port: await freePort(), log: () => undefined });
     try {
       const wrong = new URL(server.url);
       wrong.password = 'not-the-password';
       await expect(sql(wrong.toString(), 'SELECT 1')).rejects.toThrow(/password authentication failed/);
       expect(await sql(server.url, 'SHOW listen_addresses')).toEqual([{ listen_addresses: '127.0.0.1' }]);
+      const mib = sharedBuffersMiB();
+      expect(await sql(server.url, 'SHOW shared_buffers')).toEqual([{ shared_buffers: mib % 1024 === 0 ? `${mib / 1024}GB` : `${mib}MB` }]);
     } finally {
       await server.stop();
     }
+  });
+
+  it('takes an eighth of memory for shared_buffers, at least 128 MB and at most 1 GB', () => {
+    const GiB = 2 ** 30;
+    expect([0.5, 2, 4, 8, 24].map((gib) => sharedBuffersMiB(gib * GiB))).toEqual([128, 256, 512, 1024, 1024]);
   });
 
   it('refuses a port in use, naming PG_PORT, before touching the data directory', async () => {

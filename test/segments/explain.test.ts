@@ -76,4 +76,36 @@ describe('a segment over 1M customers', () => {
     expect(preview.size).toBe(rows[0].n);
     expect(preview.steps.map((step) => step.size)).toEqual([100_000, rows[0].n]);
   });
+
+  it('splits a preview of 100,000 candidates over two connections, with the same steps and sample as in one', async () => {
+    const settings = { minAudience: 100, currency: 'KRW' };
+    const rules = ruleSchema.parse({ all: [{ attribute: 'city', op: 'eq', value: 'Seoul' }, { metric: 'orders', op: 'gte', value: 1, within: '365d' }] });
+    const connects = (target: pg.Pool) => {
+      let n = 0;
+      const counting = Object.create(target) as pg.Pool;
+      counting.connect = (() => {
+        n += 1;
+        return target.connect();
+      }) as pg.Pool['connect'];
+      return { pool: counting, count: () => n };
+    };
+    const whole = connects(pool);
+    const inOne = await previewSegment(whole.pool, rules, settings, now, { splitFrom: Infinity });
+    const split = connects(pool);
+    const inTwo = await previewSegment(split.pool, rules, settings, now);
+    expect(inOne.steps[0].size).toBe(100_000);
+    expect(inOne.size).toBeGreaterThan(10);
+    expect(inTwo).toEqual(inOne);
+    expect([whole.count(), split.count()]).toEqual([1, 2]);
+
+    // A pool with no connection to spare runs it in one, rather than wait for a second.
+    const single = createPool(database.url, { size: 1, connectTimeoutMs: 5000 });
+    try {
+      const lone = connects(single);
+      expect(await previewSegment(lone.pool, rules, settings, now)).toEqual(inOne);
+      expect(lone.count()).toBe(1);
+    } finally {
+      await single.end();
+    }
+  });
 });
