@@ -33,6 +33,18 @@ export function createPool(databaseUrl: string, options: { size?: number; connec
 }
 
 /**
+ * The URL with PostgreSQL settings for every session opened through it (the `options` startup
+ * parameter, which node-postgres reads from the URL): `{ synchronous_commit: 'off' }`.
+ */
+export function withSessionSettings(databaseUrl: string, settings: Record<string, string>): string {
+  const url = new URL(databaseUrl);
+  const given = url.searchParams.get('options');
+  const added = Object.entries(settings).map(([name, value]) => `-c ${name}=${value}`);
+  url.searchParams.set('options', [given, ...added].filter(Boolean).join(' '));
+  return url.toString();
+}
+
+/**
  * Runs `work` in one transaction on a connection of the pool: committed when it returns,
  * rolled back when it throws. `begin` may set the isolation level or READ ONLY.
  */

@@ -75,7 +75,8 @@ export async function createJourneyWorker(options: JourneyWorkerOptions): Promis
     namespace: options.namespace,
     taskQueue: options.taskQueue,
     ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
-    interceptors: { workflowModules: WORKFLOW_INTERCEPTORS, activity: [requestIdInLogs] },
+    // A bundle has them inside already (bundleJourneys); naming them again only draws a warning.
+    interceptors: { ...(options.workflowBundle ? {} : { workflowModules: WORKFLOW_INTERCEPTORS }), activity: [requestIdInLogs] },
     activities: createActivities({ db: options.db, providers: options.providers ?? defaultProviders(options.db), messaging: options.messaging, journeys: options.journeys, config: options.config, clock: options.clock }),
     // Activities in flight get this long to finish on shutdown (the SDK default is 0).
     shutdownGraceTime: '10 seconds',

@@ -67,7 +67,16 @@ export async function playShop(deps: PlayDeps, shop: Shop): Promise<Played> {
       providers: defaultProviders(db),
       clock: simulatedClock,
       // Every journey of the month stays cached: a task never replays a history from the start.
-      tuning: { maxCachedWorkflows: 20_000, maxConcurrentWorkflowTaskExecutions: 100, maxConcurrentActivityTaskExecutions: 64, shutdownGraceTime: '1 second' },
+      // Two pollers a queue (the SDK's default is 10 on each of ours): on two cores the extra
+      // long polls cost the test server and the worker CPU without taking more work.
+      tuning: {
+        maxCachedWorkflows: 20_000,
+        maxConcurrentWorkflowTaskExecutions: 100,
+        maxConcurrentActivityTaskExecutions: 64,
+        maxConcurrentWorkflowTaskPolls: 2,
+        maxConcurrentActivityTaskPolls: 2,
+        shutdownGraceTime: '1 second',
+      },
     });
     const dispatcher = new Dispatcher({
       databaseUrl: deps.databaseUrl,

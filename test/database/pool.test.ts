@@ -1,8 +1,9 @@
 // The plain pg pool survives PostgreSQL dropping a connection that is checked out between
 // queries (as the dispatcher's is while it signals Temporal): no uncaught 'error', and the
-// pool serves the next caller on a fresh connection.
+// pool serves the next caller on a fresh connection. Session settings in the URL reach both
+// clients (the seed commits without waiting for the WAL flush through them).
 import { afterAll, describe, expect, it } from 'vitest';
-import { createPool } from '../../src/db';
+import { createDb, createPool, withSessionSettings } from '../../src/db';
 import { useTestDatabase } from '../helpers/use-database';
 
 const database = useTestDatabase('pool');
@@ -32,6 +33,32 @@ describe('createPool', () => {
     } finally {
       await pool.end();
       await admin.end();
+    }
+  });
+});
+
+describe('withSessionSettings', () => {
+  it('sets PostgreSQL settings for every session of a pg pool and of the Prisma client, keeping options already in the URL', async () => {
+    const given = new URL(database.url);
+    given.searchParams.set('options', '-c statement_timeout=4321');
+    // The test server runs with synchronous_commit=off: 'local' is a value it would not have.
+    const url = withSessionSettings(given.toString(), { synchronous_commit: 'local' });
+    const pool = createPool(url, { size: 1 });
+    const db = createDb(url, { poolSize: 1 });
+    try {
+      const { rows } = await pool.query<{ synchronous_commit: string; statement_timeout: string }>(
+        `SELECT current_setting('synchronous_commit') AS synchronous_commit, current_setting('statement_timeout') AS statement_timeout`,
+      );
+      expect(rows[0]).toEqual({ synchronous_commit: 'local', statement_timeout: '4321ms' });
+      const viaPrisma = await db.$queryRaw<{ synchronous_commit: string }[]>`SELECT current_setting('synchronous_commit') AS synchronous_commit`;
+      expect(viaPrisma[0].synchronous_commit).toBe('local');
+      const plain = createPool(database.url, { size: 1 });
+      const { rows: defaults } = await plain.query<{ synchronous_commit: string }>(`SELECT current_setting('synchronous_commit') AS synchronous_commit`);
+      await plain.end();
+      expect(defaults[0].synchronous_commit).toBe('off');
+    } finally {
+      await pool.end();
+      await db.$disconnect();
     }
   });
 });
