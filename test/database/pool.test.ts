@@ -45,6 +45,7 @@ describe('withSessionSettings', () => {
     const url = withSessionSettings(given.toString(), { synchronous_commit: 'local' });
     const pool = createPool(url, { size: 1 });
     const db = createDb(url, { poolSize: 1 });
+    const plain = createPool(database.url, { size: 1 });
     try {
       const { rows } = await pool.query<{ synchronous_commit: string; statement_timeout: string }>(
         `SELECT current_setting('synchronous_commit') AS synchronous_commit, current_setting('statement_timeout') AS statement_timeout`,
@@ -52,12 +53,11 @@ describe('withSessionSettings', () => {
       expect(rows[0]).toEqual({ synchronous_commit: 'local', statement_timeout: '4321ms' });
       const viaPrisma = await db.$queryRaw<{ synchronous_commit: string }[]>`SELECT current_setting('synchronous_commit') AS synchronous_commit`;
       expect(viaPrisma[0].synchronous_commit).toBe('local');
-      const plain = createPool(database.url, { size: 1 });
       const { rows: defaults } = await plain.query<{ synchronous_commit: string }>(`SELECT current_setting('synchronous_commit') AS synchronous_commit`);
-      await plain.end();
       expect(defaults[0].synchronous_commit).toBe('off');
     } finally {
       await pool.end();
+      await plain.end();
       await db.$disconnect();
     }
   });
