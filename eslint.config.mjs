@@ -43,6 +43,13 @@ export default tseslint.config(
     ...tseslint.configs.disableTypeChecked,
   },
   {
+    // The seed's preload for the worker threads (`node --require`): plain CommonJS, no build.
+    files: ['src/seed/*.cjs'],
+    ...tseslint.configs.disableTypeChecked,
+    languageOptions: { ...tseslint.configs.disableTypeChecked.languageOptions, sourceType: 'commonjs', globals: { ...globals.node } },
+    rules: { ...tseslint.configs.disableTypeChecked.rules, '@typescript-eslint/no-require-imports': 'off', '@typescript-eslint/no-unused-vars': ['error', { varsIgnorePattern: '^_' }] },
+  },
+  {
     // The dashboard's browser script, served as written (no build, no types).
     files: ['src/dashboard/assets/**/*.js'],
     ...tseslint.configs.disableTypeChecked,

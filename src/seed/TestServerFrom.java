@@ -9,7 +9,12 @@ import io.grpc.Server;
 import io.grpc.ServerBuilder;
 import io.temporal.internal.testservice.GRPCServerHelper;
 import io.temporal.internal.testservice.TestServicesStarter;
+import java.lang.reflect.Field;
 import java.util.Arrays;
+import java.util.Iterator;
+import java.util.LinkedHashSet;
+import java.util.LinkedList;
+import java.util.concurrent.locks.Lock;
 
 public final class TestServerFrom {
   public static void main(String[] args) throws Exception {
@@ -21,6 +26,7 @@ public final class TestServerFrom {
     boolean timeSkipping = Arrays.asList(args).contains("--enable-time-skipping");
     String start = System.getenv("TEMPORAL_TEST_SERVER_START_MS");
     TestServicesStarter services = new TestServicesStarter(!timeSkipping, start == null ? 0 : Long.parseLong(start));
+    speedUpTimeLocks(services);
     ServerBuilder<?> builder = Grpc.newServerBuilderForPort(port, InsecureServerCredentials.create());
     GRPCServerHelper.registerServicesAndHealthChecks(services.getServices(), builder);
     Server server = builder.build().start();
@@ -29,5 +35,67 @@ public final class TestServerFrom {
       services.close();
     }));
     server.awaitTermination();
+  }
+
+  /**
+   * Upstream performance bug (temporal-test-server 1.38.0, SelfAdvancingTimerImpl): every time
+   * lock and unlock appends an event to a LinkedList that is never trimmed ("debugging purposes
+   * only"), and every unlock through a lock handle removes its event with LinkedList.remove, a
+   * scan of the whole list. A month of journeys makes that list hundreds of thousands long: the
+   * scans were 85 % of the server's CPU (JFR, 2026-12-03). The list is swapped, once, under the
+   * timer's own lock, for one backed by a LinkedHashSet: the same events in the same order (the
+   * server's diagnostics read them), the same answer from remove (an unbalanced unlock still
+   * throws), in constant time. Events have identity equality, so the set is exact. Reported
+   * upstream as a review remark in 2018 (cadence-java-client#165, "consider using set for faster
+   * removal"), never changed; drop this when the server does.
+   */
+  static void speedUpTimeLocks(TestServicesStarter services) throws ReflectiveOperationException {
+    Object timer = field(services, "selfAdvancingTimer");
+    Lock lock = (Lock) field(timer, "lock");
+    Field events = timer.getClass().getDeclaredField("lockEvents");
+    events.setAccessible(true);
+    lock.lock();
+    try {
+      @SuppressWarnings("unchecked")
+      LinkedList<Object> current = (LinkedList<Object>) events.get(timer);
+      events.set(timer, new LockEvents(current));
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  private static Object field(Object owner, String name) throws ReflectiveOperationException {
+    Field f = owner.getClass().getDeclaredField(name);
+    f.setAccessible(true);
+    return f.get(owner);
+  }
+
+  /** The operations SelfAdvancingTimerImpl uses (add, remove, iterate), on an insertion-ordered set. */
+  static final class LockEvents extends LinkedList<Object> {
+    private final LinkedHashSet<Object> events;
+
+    LockEvents(LinkedList<Object> current) {
+      events = new LinkedHashSet<>(current);
+    }
+
+    @Override
+    public boolean add(Object event) {
+      return events.add(event);
+    }
+
+    @Override
+    public boolean remove(Object event) {
+      return events.remove(event);
+    }
+
+    @Override
+    public Iterator<Object> iterator() {
+      return events.iterator();
+    }
+
+    @Override
+    public int size() {
+      return events.size();
+    }
   }
 }

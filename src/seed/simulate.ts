@@ -52,15 +52,21 @@ export function simulatedClock(): Date {
 export async function playShop(deps: PlayDeps, shop: Shop): Promise<Played> {
   const { db, config, log } = deps;
   Runtime.install({ logger: new DefaultLogger('WARN') });
-  const env = await startTimeMachine(shop.liveStart, log);
+  // The time machine (a JVM) and the workflow bundle (webpack) take seconds to get ready, and the
+  // history needs neither: all three at once.
+  const [machine, bundle, history] = await Promise.allSettled([startTimeMachine(shop.liveStart, log), bundleJourneys(), importHistory(deps, shop)]);
+  if (machine.status === 'rejected' || bundle.status === 'rejected' || history.status === 'rejected') {
+    if (machine.status === 'fulfilled') await machine.value.teardown();
+    throw [machine, bundle, history].flatMap((result) => (result.status === 'rejected' ? [result.reason as unknown] : []))[0];
+  }
+  const env = machine.value;
   try {
-    const workflowBundle = await bundleJourneys();
     const worker = await createJourneyWorker({
       connection: env.nativeConnection,
       namespace: 'default',
       taskQueue: config.temporal.taskQueue,
       db,
-      workflowBundle,
+      workflowBundle: bundle.value,
       messaging: messagingSettings(config),
       journeys: config.journeys,
       config,
@@ -84,13 +90,15 @@ export async function playShop(deps: PlayDeps, shop: Shop): Promise<Played> {
       config,
       concurrency: 16,
       routes: journeyRoutes.filter((route) => SIMULATED_JOURNEYS.includes(route.journey)),
+      // Each step's events are all stored before the step waits for them: nothing to gather.
+      gatherMs: 0,
       // Its backlog counts the deliveries left for `npm start` too: not news here.
       log: (line) => /event deliveries waiting/.test(line) || log(line),
     });
     let played: Played | undefined;
     await worker.runUntil(async () => {
       try {
-        played = await play({ ...deps, env, dispatcher }, shop);
+        played = await play({ ...deps, env, dispatcher }, shop, history.value);
       } finally {
         await dispatcher.stop();
       }
@@ -103,17 +111,17 @@ export async function playShop(deps: PlayDeps, shop: Shop): Promise<Played> {
 
 type Deps = PlayDeps & { env: TestWorkflowEnvironment; dispatcher: Dispatcher };
 
-async function play(deps: Deps, shop: Shop): Promise<Played> {
-  const { db, pool, config, log, env } = deps;
-  const now = async () => new Date(await env.currentTimeMs());
-  const store = async (events: ShopEvent[], at: Date) => {
-    for (let i = 0; i < events.length; i += MAX_BATCH) {
-      const batch = eventBatchSchema.parse({ events: events.slice(i, i + MAX_BATCH) });
-      await ingestEvents({ pool, config }, batch.events, at);
-    }
-  };
+/** Stores events as POST /v1/events does, in batches of its size, received at `at`. */
+async function storeEvents({ pool, config }: PlayDeps, events: ShopEvent[], at: Date): Promise<void> {
+  for (let i = 0; i < events.length; i += MAX_BATCH) {
+    const batch = eventBatchSchema.parse({ events: events.slice(i, i + MAX_BATCH) });
+    await ingestEvents({ pool, config }, batch.events, at);
+  }
+}
 
-  // 1. The history, imported as it stood at the live start.
+/** The history, imported as it stood at the live start (no journey hears of it yet). Answers when it began. */
+async function importHistory(deps: PlayDeps, shop: Shop): Promise<number> {
+  const { db, config, log } = deps;
   const started = Date.now();
   for (let i = 0; i < shop.customers.length; i += 500) {
     const page = shop.customers.slice(i, i + 500).map((c) => ({ id: c.id, profile: customerProfileSchema.parse(c.profile), at: c.joinedAt }));
@@ -123,12 +131,11 @@ async function play(deps: Deps, shop: Shop): Promise<Played> {
   // In four lanes of customers at once (each customer's events stay in order in its lane).
   const history = [...shop.history].sort((a, b) => a.occurredAt.localeCompare(b.occurredAt));
   const lanes = Array.from({ length: 4 }, (_, lane) => history.filter((e) => laneOf(e.customerId ?? e.anonymousId ?? '') === lane));
-  const importAt = await now();
   let stored = 0;
   await Promise.all(
     lanes.map(async (lane) => {
       for (let i = 0; i < lane.length; i += MAX_BATCH) {
-        await store(lane.slice(i, i + MAX_BATCH), importAt);
+        await storeEvents(deps, lane.slice(i, i + MAX_BATCH), shop.liveStart);
         stored += Math.min(MAX_BATCH, lane.length - i);
         if (stored % 20_000 < MAX_BATCH) log(`  ${stored.toLocaleString('en')} of ${history.length.toLocaleString('en')} events of the year`);
       }
@@ -136,12 +143,20 @@ async function play(deps: Deps, shop: Shop): Promise<Played> {
   );
   for (const spend of shop.spend) await addAcquisitionSpend(db, acquisitionSpendSchema.parse(spend));
   log(`  history imported in ${((Date.now() - started) / 1000).toFixed(1)} s: ${shop.customers.length.toLocaleString('en')} customers, ${history.length.toLocaleString('en')} events, ${shop.spend.length} months of acquisition spend`);
+  return started;
+}
+
+async function play(deps: Deps, shop: Shop, started: number): Promise<Played> {
+  const { db, config, log, env } = deps;
+  const now = async () => new Date(await env.currentTimeMs());
+  const store = (events: ShopEvent[], at: Date) => storeEvents(deps, events, at);
+
   // Only now: a journey gets the whole imported history of its run in one signal (a cart with
   // the order that paid it), never a cart whose order is still being imported.
   deps.dispatcher.start();
   await drained(deps);
 
-  // 2. The live days, a step at a time.
+  // The live days, a step at a time.
   const events = shop.live.flatMap((bundle) => bundle.events.map((event) => ({ event, bundle })));
   events.sort((a, b) => a.event.occurredAt.localeCompare(b.event.occurredAt));
   const joining = [...shop.joining].sort((a, b) => a.at.getTime() - b.at.getTime());
@@ -205,7 +220,7 @@ async function drained({ pool }: Deps): Promise<void> {
       [SIMULATED_JOURNEYS],
     );
     if (!rows[0].pending) return;
-    await new Promise((resolve) => setTimeout(resolve, 40));
+    await new Promise((resolve) => setTimeout(resolve, 10));
   }
 }
 

@@ -76,9 +76,11 @@ describe('migrateDatabase', () => {
       url,
       `SELECT tablename AS name FROM pg_tables WHERE schemaname = 'public'
        UNION ALL SELECT viewname FROM pg_views WHERE schemaname = 'public'
-       UNION ALL SELECT indexname FROM pg_indexes WHERE indexname = 'EventDelivery_pending_idx'`,
+       UNION ALL SELECT indexname FROM pg_indexes WHERE indexname IN ('EventDelivery_pending_idx', 'EventDelivery_pending_journey_idx')`,
     );
-    expect(objects.map((o) => o.name)).toEqual(expect.arrayContaining(['Customer', 'Event', 'Order', 'Message', 'ConsentChange', 'EventDelivery', 'CurrentConsent', 'EventDelivery_pending_idx']));
+    expect(objects.map((o) => o.name)).toEqual(
+      expect.arrayContaining(['Customer', 'Event', 'Order', 'Message', 'ConsentChange', 'EventDelivery', 'CurrentConsent', 'EventDelivery_pending_idx', 'EventDelivery_pending_journey_idx']),
+    );
 
     // Prisma's own CLI reads our bookkeeping and agrees.
     const { stdout } = await promisify(execFile)(process.execPath, [path.join(root, 'node_modules', 'prisma', 'build', 'index.js'), 'migrate', 'status'], {

@@ -4,6 +4,7 @@
 import { defaultPayloadConverter, type Client } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Dispatcher } from '../../src/dispatch/dispatcher';
+import { journeyRoutes } from '../../src/routing/routes';
 import type { JourneyEvent } from '../../workflows/definitions';
 import { eventually, startStack, type Stack } from '../helpers/stack';
 import { spawnWorker, type WorkerProcess } from '../helpers/worker-process';
@@ -144,6 +145,24 @@ describe('a dispatcher stopped with SIGTERM', () => {
       // Every signal Temporal got was recorded before the process exited: none came twice.
       expect(events.map((e) => e.id)).toEqual(Array.from({ length: 6 }, (_, round) => `cart-st-${i}-${round}`));
     }
+  });
+});
+
+describe('a dispatcher for some journeys', () => {
+  it('delivers only its journeys\' events and leaves the others for another dispatcher', { timeout: 120_000 }, async () => {
+    const pendingOf = async (journey: string) => stack.db.eventDelivery.count({ where: { journey, deliveredAt: null, event: { customerId: { startsWith: 'dj-' } } } });
+    const carts = stack.startDispatcher({ routes: journeyRoutes.filter((route) => route.journey === 'cart-reminder'), gatherMs: 0 });
+    await post(Array.from({ length: 20 }, (_, i) => cart(i, 0, 'dj')));
+    await eventually(async () => expect(await pendingOf('cart-reminder')).toBe(0), { timeoutMs: 60_000, intervalMs: 200 });
+    // Each new customer's dormancy watcher was planned too, and is not this dispatcher's.
+    expect(await pendingOf('dormancy')).toBe(20);
+    const events = await received(stack.client, 'cart-reminder:dj-7');
+    expect(events.map((e) => e.id)).toEqual(['cart-dj-7-0']);
+    await carts.stop();
+
+    const everything = stack.startDispatcher();
+    await eventually(async () => expect(await pendingOf('dormancy')).toBe(0), { timeoutMs: 60_000, intervalMs: 200 });
+    await everything.stop();
   });
 });
 
