@@ -2,6 +2,7 @@
 import type { ChannelProviders } from '../src/channels/provider';
 import type { MessagingSettings } from './messages';
 import type { Config } from '../src/config';
+import type pg from 'pg';
 import type { Db } from '../src/db';
 import { createCampaignActivities } from './campaigns';
 import { createConsentActivities } from './consents';
@@ -15,6 +16,8 @@ import { createSettingsActivities } from './settings';
 
 export interface ActivityDeps {
   db: Db;
+  /** The same database through pg: the guarded send's hot path (activities/messages.ts). */
+  pool: pg.Pool;
   providers: ChannelProviders;
   messaging: MessagingSettings;
   /** The time rules are judged at (tests set it; quiet hours depend on it). */

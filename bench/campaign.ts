@@ -35,7 +35,7 @@ async function main() {
     await stack.pool.query('ANALYZE');
 
     // Baseline: the send activity's code in a loop, 8 in flight, no Temporal.
-    const messages = createMessageActivities({ db: stack.db, providers: { default: new OutboxProvider(stack.db) }, messaging: messagingSettings(stack.config) });
+    const messages = createMessageActivities({ db: stack.db, pool: stack.pool, providers: { default: new OutboxProvider(stack.db) }, messaging: messagingSettings(stack.config) });
     const ids = (await stack.pool.query<{ id: string }>(`SELECT id FROM "Customer" ORDER BY id`)).rows.map((r) => r.id);
     const limit = pLimit(8);
     let started = process.hrtime.bigint();

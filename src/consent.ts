@@ -6,7 +6,7 @@
 // its journey deliveries (the consent re-confirmation journey: src/routing/routes.ts).
 import { storeEvents } from './api/events/service';
 import type { Channel, Config } from './config';
-import { sqlOverPrisma, type DbTx } from './db';
+import { sqlOverPrisma, type DbTx, type SqlClient } from './db';
 import type { Prisma } from './generated/prisma/client';
 
 export type ConsentPurpose = 'marketing' | 'informational';
@@ -33,12 +33,19 @@ export interface ConsentChangeInput {
   nightTime?: boolean;
 }
 
-export async function currentConsents(db: DbTx, customerId: string): Promise<CurrentConsent[]> {
-  return db.$queryRaw<CurrentConsent[]>`
+const CURRENT_CONSENTS_SQL = `
     SELECT channel::text AS channel, purpose::text AS purpose, granted, "nightTime", source::text AS source,
            "changedAt", "grantedAt", "revokedAt"
-    FROM "CurrentConsent" WHERE "customerId" = ${customerId}
+    FROM "CurrentConsent" WHERE "customerId" = $1
     ORDER BY channel::text, purpose::text`;
+
+export async function currentConsents(db: DbTx, customerId: string): Promise<CurrentConsent[]> {
+  return db.$queryRawUnsafe<CurrentConsent[]>(CURRENT_CONSENTS_SQL, customerId);
+}
+
+/** The same, through pg (the guarded send's hot path). */
+export async function currentConsentsOn(db: SqlClient, customerId: string): Promise<CurrentConsent[]> {
+  return (await db.query<CurrentConsent>(CURRENT_CONSENTS_SQL, [customerId])).rows;
 }
 
 /**

@@ -72,6 +72,15 @@ export interface SqlClient {
 }
 
 /**
+ * A `Prisma.sql` statement run through pg (a pool, or a client in `inTransaction`): the SQL and
+ * values `$queryRaw` would send, without the Prisma client's cost per call (about 230 µs of CPU
+ * against pg's 70, measured 2026-12-03), which the guarded send pays ten times a message.
+ */
+export async function sqlRows<T extends object>(db: SqlClient, statement: Prisma.Sql): Promise<T[]> {
+  return (await db.query<T>(statement.text, statement.values)).rows;
+}
+
+/**
  * SQL with `$1`… parameters on a Prisma interactive transaction, so that writes in SQL join
  * what the transaction does through Prisma (one connection, one commit). Dates are passed as
  * ISO-8601 strings (with their zone); a statement must not answer a `void` column.

@@ -144,11 +144,14 @@ async function main() {
     console.log('Bundling journeys and starting the worker…');
     // Bundled here rather than by Worker.create so webpack's build report stays out of the log.
     const workflowBundle = await bundleJourneys();
+    const workerPool = createPool(databaseUrl);
+    cleanup.push(() => workerPool.end());
     worker = await createJourneyWorker({
       connection: nativeConnection,
       namespace: config.temporal.namespace,
       taskQueue: config.temporal.taskQueue,
       db,
+      pool: workerPool,
       workflowBundle,
       messaging: messagingSettings(config),
       journeys: config.journeys,

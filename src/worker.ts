@@ -9,6 +9,7 @@ import { OnsiteQueueProvider } from './channels/onsite';
 import { OutboxProvider } from './channels/outbox';
 import type { ChannelProviders } from './channels/provider';
 import type { Config } from './config';
+import type pg from 'pg';
 import type { Db } from './db';
 import { unsubscribeSecret } from './secrets';
 
@@ -17,6 +18,8 @@ export interface JourneyWorkerOptions {
   namespace: string;
   taskQueue: string;
   db: Db;
+  /** A pg pool on the same database, for the guarded send's hot path (activities/messages.ts). */
+  pool: pg.Pool;
   /** Settings of the messaging rules: see `messagingSettings(config)`. */
   messaging: MessagingSettings;
   /** Defaults to the outbox provider for every channel (see `providersFromConfig`). */
@@ -77,7 +80,7 @@ export async function createJourneyWorker(options: JourneyWorkerOptions): Promis
     ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
     // A bundle has them inside already (bundleJourneys); naming them again only draws a warning.
     interceptors: { ...(options.workflowBundle ? {} : { workflowModules: WORKFLOW_INTERCEPTORS }), activity: [requestIdInLogs] },
-    activities: createActivities({ db: options.db, providers: options.providers ?? defaultProviders(options.db), messaging: options.messaging, journeys: options.journeys, config: options.config, clock: options.clock }),
+    activities: createActivities({ db: options.db, pool: options.pool, providers: options.providers ?? defaultProviders(options.db), messaging: options.messaging, journeys: options.journeys, config: options.config, clock: options.clock }),
     // Activities in flight get this long to finish on shutdown (the SDK default is 0).
     shutdownGraceTime: '10 seconds',
     ...options.tuning,

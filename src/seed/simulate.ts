@@ -66,6 +66,7 @@ export async function playShop(deps: PlayDeps, shop: Shop): Promise<Played> {
       namespace: 'default',
       taskQueue: config.temporal.taskQueue,
       db,
+      pool: deps.pool,
       workflowBundle: bundle.value,
       messaging: messagingSettings(config),
       journeys: config.journeys,

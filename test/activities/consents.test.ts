@@ -16,7 +16,7 @@ const messaging = {
   publicUrl: 'https://crm.example.com',
 } as MessagingSettings;
 
-const activities = () => createConsentActivities({ db: database.db, providers: { default: new OutboxProvider(database.db) }, messaging });
+const activities = () => createConsentActivities({ db: database.db, pool: database.pool, providers: { default: new OutboxProvider(database.db) }, messaging });
 
 describe('marketingConsents', () => {
   it('answers the granted marketing consents only, with the latest grant, its date in the customer’s time zone and a signed opt-out link', async () => {

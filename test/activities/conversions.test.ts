@@ -13,7 +13,7 @@ beforeAll(() => {
   db = database.db;
 });
 
-const activities = (client: Db = db) => createConversionActivities({ db: client, providers: { default: new OutboxProvider(client) }, messaging: {} as never });
+const activities = (client: Db = db) => createConversionActivities({ db: client, pool: database.pool, providers: { default: new OutboxProvider(client) }, messaging: {} as never });
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;

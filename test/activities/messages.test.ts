@@ -7,7 +7,7 @@ import { OutboxProvider } from '../../src/channels/outbox';
 import { PermanentProviderError, type ChannelProvider, type ChannelProviders, type OutgoingMessage, type ProviderReceipt } from '../../src/channels/provider';
 import type { Channel } from '../../src/config';
 import { recordConsentChanges } from '../../src/consent';
-import { createDb, type Db } from '../../src/db';
+import { createDb, createPool, type Db } from '../../src/db';
 import type { Prisma } from '../../src/generated/prisma/client';
 import { verifyUnsubscribeToken } from '../../src/messaging/unsubscribe';
 import { useTestDatabase } from '../helpers/use-database';
@@ -41,7 +41,7 @@ beforeEach(() => {
 });
 
 function activities(providers?: Partial<ChannelProviders>) {
-  return createMessageActivities({ db, providers: { default: new OutboxProvider(db), ...providers }, messaging: settings, clock: () => clock });
+  return createMessageActivities({ db, pool: database.pool, providers: { default: new OutboxProvider(db), ...providers }, messaging: settings, clock: () => clock });
 }
 
 async function customer(
@@ -194,11 +194,11 @@ describe('the guarded send', () => {
     await customer({}, [['email', 'marketing']]);
     const capOfOne = { ...settings, frequencyCap: { count: 1, windowMs: 7 * 86_400_000 } };
     // Five journeys' sends at the same moment, as five worker processes would make them.
-    const clients = Array.from({ length: 5 }, () => createDb(database.url, { poolSize: 2 }));
+    const clients = Array.from({ length: 5 }, () => ({ db: createDb(database.url, { poolSize: 2 }), pool: createPool(database.url, { size: 2 }) }));
     try {
       const outcomes = await Promise.all(
         clients.map((client, i) => {
-          const send = createMessageActivities({ db: client, providers: { default: new OutboxProvider(client) }, messaging: capOfOne, clock: () => clock });
+          const send = createMessageActivities({ db: client.db, pool: client.pool, providers: { default: new OutboxProvider(client.db) }, messaging: capOfOne, clock: () => clock });
           return run((r) => send.sendMessage(r), request(`race-${i}`, { channels: ['email'] }));
         }),
       );
@@ -208,13 +208,13 @@ describe('the guarded send', () => {
       for (const outcome of suppressed) expect(outcome.reason).toBe('frequency cap: 1 marketing messages in the last 7 days (cap 1)');
       expect(await db.outboxEntry.count({ where: { recipient: `${customerId}@example.com` } })).toBe(1);
     } finally {
-      await Promise.all(clients.map((client) => client.$disconnect()));
+      await Promise.all(clients.flatMap((client) => [client.db.$disconnect(), client.pool.end()]));
     }
   });
 
   it('counts a held marketing message against the cap: it is about to be sent', async () => {
     await customer({}, [['sms', 'marketing'], ['email', 'marketing', true]]);
-    const capOfOne = createMessageActivities({ db, providers: { default: new OutboxProvider(db) }, messaging: { ...settings, frequencyCap: { count: 1, windowMs: 7 * 86_400_000 } }, clock: () => clock });
+    const capOfOne = createMessageActivities({ db, pool: database.pool, providers: { default: new OutboxProvider(db) }, messaging: { ...settings, frequencyCap: { count: 1, windowMs: 7 * 86_400_000 } }, clock: () => clock });
     clock = new Date('2026-11-23T13:30:00Z'); // 22:30 in Seoul: SMS marketing is held, night-time email is not
     expect(await run((r) => capOfOne.sendMessage(r), request('held-sms', { channels: ['sms'] }))).toMatchObject({ status: 'held' });
     expect(await run((r) => capOfOne.sendMessage(r), request('email-now', { channels: ['email'] }))).toMatchObject({
@@ -377,7 +377,7 @@ describe('the guarded send', () => {
   });
 
   it('holds out a journey’s control group by a stable hash (the one campaigns use in SQL): a holdout record with the would-be window, nothing sent', async () => {
-    const held = createMessageActivities({ db, providers: { default: new OutboxProvider(db) }, messaging: { ...settings, holdouts: { 'cart-reminder': 50 } }, clock: () => clock });
+    const held = createMessageActivities({ db, pool: database.pool, providers: { default: new OutboxProvider(db) }, messaging: { ...settings, holdouts: { 'cart-reminder': 50 } }, clock: () => clock });
     const ids = Array.from({ length: 40 }, (_, i) => `c-hold-${n}-${i}`);
     await db.customer.createMany({ data: ids.map((id) => ({ id, email: `${id}@example.com` })) });
     await db.consentChange.createMany({ data: ids.map((id) => ({ customerId: id, channel: 'email' as const, purpose: 'marketing' as const, granted: true, source: 'api' as const })) });
@@ -483,8 +483,8 @@ describe('recordFailedMessage', () => {
     await customer({}, [['email', 'marketing']]);
     const capOfOne = { ...settings, frequencyCap: { count: 1, windowMs: 7 * 86_400_000 } };
     const down: ChannelProvider = { name: 'smtp', send: () => Promise.reject(new Error('connection reset')) };
-    const failing = createMessageActivities({ db, providers: { default: new OutboxProvider(db), email: down }, messaging: capOfOne, clock: () => clock });
-    const working = createMessageActivities({ db, providers: { default: new OutboxProvider(db) }, messaging: capOfOne, clock: () => clock });
+    const failing = createMessageActivities({ db, pool: database.pool, providers: { default: new OutboxProvider(db), email: down }, messaging: capOfOne, clock: () => clock });
+    const working = createMessageActivities({ db, pool: database.pool, providers: { default: new OutboxProvider(db) }, messaging: capOfOne, clock: () => clock });
 
     // Attempt 1 of 5 throws (Temporal would retry): the message stays pending, holding the cap's one place.
     await expect(run((r) => failing.sendMessage(r), request('first', { channels: ['email'] }))).rejects.toThrow('connection reset');

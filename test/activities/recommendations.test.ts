@@ -24,7 +24,7 @@ beforeAll(async () => {
   }
 });
 
-const activities = () => createRecommendationActivities({ db: database.db, providers: { default: new OutboxProvider(database.db) }, messaging: {} as never });
+const activities = () => createRecommendationActivities({ db: database.db, pool: database.pool, providers: { default: new OutboxProvider(database.db) }, messaging: {} as never });
 
 describe('recommendProducts', () => {
   it('ranks what other customers bought with the purchased products, without what this customer owns', async () => {

@@ -104,7 +104,7 @@ beforeAll(async () => {
   // Ten campaign recipients redeem the coupon (5,000 KRW each); one without it.
   for (let n = 0; n < 11; n += 1) orders.push({ id: `o-campaign-${n}`, customerId: id(3_000 + n), total: '40000', currency: 'KRW', occurredAt: new Date(sentAt.getTime() + DAY), ...(n < 10 ? { coupon: 'NOV5', discount: '5000' } : {}) });
   await db.order.createMany({ data: orders });
-  const { attributeOrder } = createConversionActivities({ db, providers: {} as never, messaging: {} as never });
+  const { attributeOrder } = createConversionActivities({ db, pool, providers: {} as never, messaging: {} as never });
   for (const order of orders) await new MockActivityEnvironment().run(attributeOrder, { orderId: order.id });
 
   const config = loadConfig({ DATABASE_URL: database.url, API_KEYS: apiKey, UPSELL_HOLDOUT: '30' });

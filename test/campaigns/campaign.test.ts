@@ -67,7 +67,7 @@ describe('campaign activities and report', () => {
         windowDays: 7,
       },
     });
-    const activities = createCampaignActivities({ db, providers: { default: new OutboxProvider(db) }, messaging: messagingSettings(config), config });
+    const activities = createCampaignActivities({ db, pool, providers: { default: new OutboxProvider(db) }, messaging: messagingSettings(config), config });
     const startedAt = new Date(Date.now() - 60_000).toISOString();
 
     const snapshot = await run((input: Parameters<typeof activities.snapshotCampaign>[0]) => activities.snapshotCampaign(input), { campaignId: id, at: startedAt });

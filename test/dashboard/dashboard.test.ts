@@ -45,7 +45,7 @@ beforeAll(async () => {
     ...Array.from({ length: 10 }, (_, i) => ({ id: `o2-${id(i)}`, customerId: id(i), total: '35000', currency: 'KRW', occurredAt: new Date(sentAt.getTime() + 7 * DAY) })),
   ];
   await db.order.createMany({ data: orders });
-  const { attributeOrder } = createConversionActivities({ db, providers: {} as never, messaging: {} as never });
+  const { attributeOrder } = createConversionActivities({ db, pool, providers: {} as never, messaging: {} as never });
   for (const order of orders) await new MockActivityEnvironment().run(attributeOrder, { orderId: order.id });
   // Visits and product views for the funnel; signups with channels for CAC.
   await db.event.createMany({

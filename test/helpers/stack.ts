@@ -108,6 +108,8 @@ export async function startStack(options: {
     };
     const db = createDb(database.url);
     stops.push(() => db.$disconnect());
+    const pool = createPool(database.url);
+    stops.push(() => pool.end());
 
     const startWorker = async (providers?: ChannelProviders) => {
       const nativeConnection = await NativeConnection.connect({ address: devServer.address });
@@ -117,6 +119,7 @@ export async function startStack(options: {
         namespace: config.temporal.namespace,
         taskQueue: config.temporal.taskQueue,
         db,
+        pool,
         providers,
         messaging: messagingSettings(config),
         journeys: config.journeys,
@@ -141,8 +144,6 @@ export async function startStack(options: {
     };
     if (options.dispatcher !== false) startDispatcher();
 
-    const pool = createPool(database.url);
-    stops.push(() => pool.end());
     const app = createApp({ db, pool, connection, client, config, apiKeys: [TEST_API_KEY], unsubscribeSecret: unsubscribeSecret(config) });
     const server: Server = await new Promise((resolve) => {
       // A free port, unless the test chose one (with PUBLIC_URL: links in messages lead here).
