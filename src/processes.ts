@@ -50,14 +50,35 @@ export function tail(file: string, lines = 20): string {
   }
 }
 
-/** A TCP port free on 127.0.0.1 right now (for a server this process starts next). */
-export function freeLocalPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
+/** The lowest port the kernel hands out to outgoing connections (Linux; elsewhere a safe guess). */
+export function ephemeralPortsStart(): number {
+  try {
+    const [low] = fs.readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/).map(Number);
+    return Number.isInteger(low) && low > 1024 ? low : 32_768;
+  } catch {
+    return 32_768;
+  }
+}
+
+const tryListen = (port: number): Promise<boolean> =>
+  new Promise((resolve) => {
     const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
   });
+
+/**
+ * A TCP port free on 127.0.0.1 right now (for a server this process starts next), chosen below
+ * the kernel's ephemeral range: a port from that range (what `listen(0)` answers) can be given
+ * to any outgoing connection before the server binds it — CI saw the Temporal dev server fail
+ * with "bind: address already in use" that way while tests held many database connections.
+ */
+export async function freeLocalPort(): Promise<number> {
+  const high = ephemeralPortsStart() - 1;
+  const low = Math.min(10_000, high - 1_000);
+  for (let attempt = 0; attempt < 100; attempt += 1) {
+    const port = low + Math.floor(Math.random() * (high - low + 1));
+    if (await tryListen(port)) return port;
+  }
+  throw new Error(`no free TCP port on 127.0.0.1 between ${low} and ${high} after 100 tries`);
 }
