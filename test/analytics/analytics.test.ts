@@ -10,7 +10,6 @@ import { createConversionActivities } from '../../activities/conversions';
 import { campaignAnalytics, channelAnalytics, journeyAnalytics } from '../../src/analytics/report';
 import { bandOf } from '../../src/analytics/unit-economics';
 import { loadConfig } from '../../src/config';
-import { createPool } from '../../src/db';
 import { Decimal } from '../../src/money';
 import { serveAppWithoutTemporal, type ServedApp } from '../helpers/app-without-temporal';
 import { useTestDatabase } from '../helpers/use-database';
@@ -33,7 +32,7 @@ const get = (path: string, headers: Record<string, string> = {}) => fetch(`${bas
 
 beforeAll(async () => {
   const db = database.db;
-  pool = createPool(database.url);
+  pool = database.pool;
   await db.customer.createMany({ data: Array.from({ length: 3_100 }, (_, i) => ({ id: id(i) })) });
 
   // Cart reminder: 3,040 FriendTalk reminders at 3.0671 KRW (9,323.984 KRW in all), 3 days to convert.
@@ -114,7 +113,6 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await served?.close();
-  await pool?.end();
 });
 
 describe('analytics', () => {

@@ -4,13 +4,12 @@
 // and whose attributed revenue is 4,765,121 KRW reports ROAS 927%.
 import { MockActivityEnvironment } from '@temporalio/testing';
 import type pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { createCampaignActivities } from '../../activities/campaigns';
 import { OutboxProvider } from '../../src/channels/outbox';
 import { campaignAnalytics } from '../../src/analytics/report';
 import { campaignReport, inlineContent } from '../../src/campaigns/service';
 import { loadConfig } from '../../src/config';
-import { createPool } from '../../src/db';
 import { messagingSettings } from '../../src/worker';
 import { useTestDatabase } from '../helpers/use-database';
 
@@ -20,7 +19,7 @@ let pool: pg.Pool;
 const SEGMENTS = ['champions', 'at risk', 'potential loyalist', 'need attention'];
 
 beforeAll(async () => {
-  pool = createPool(database.url);
+  pool = database.pool;
   const db = database.db;
   // 200 customers: four RFM segments (and 'lost', not in the audience); every fifth has no consent.
   await db.customer.createMany({
@@ -46,7 +45,6 @@ beforeAll(async () => {
     })),
   });
 });
-afterAll(() => pool?.end());
 
 const run = <A, R>(fn: (input: A) => Promise<R>, input: A) => new MockActivityEnvironment().run<[A], R, typeof fn>(fn, input);
 

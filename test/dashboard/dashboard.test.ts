@@ -11,7 +11,6 @@ import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createConversionActivities } from '../../activities/conversions';
 import { loadConfig } from '../../src/config';
-import { createPool } from '../../src/db';
 import { serveAppWithoutTemporal, type ServedApp } from '../helpers/app-without-temporal';
 import { useTestDatabase } from '../helpers/use-database';
 
@@ -29,7 +28,7 @@ let browser: Browser;
 
 beforeAll(async () => {
   const db = database.db;
-  pool = createPool(database.url);
+  pool = database.pool;
   const id = (i: number) => `d-${String(i).padStart(3, '0')}`;
   await db.customer.createMany({ data: Array.from({ length: 120 }, (_, i) => ({ id: id(i), attributes: { acquisitionChannel: i % 3 ? 'naver' : 'instagram' } })) });
   const sentAt = new Date('2026-11-10T03:00:00Z');
@@ -75,7 +74,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close();
   await served?.close();
-  await pool?.end();
 });
 
 const api = async <T>(route: string) => (await (await fetch(`${base}${route}`, { headers: { authorization: `Bearer ${apiKey}` } })).json()) as T;

@@ -1,21 +1,19 @@
 // Consents given before the re-confirmation journey existed get a journey at start-up, once
 // (src/consent-backfill.ts), against a real migrated database.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type pg from 'pg';
 import { upsertCustomer } from '../../src/api/customers/service';
 import { loadConfig } from '../../src/config';
 import { recordConsentChanges } from '../../src/consent';
 import { backfillConsentReconfirmations, CONSENT_BACKFILL } from '../../src/consent-backfill';
-import { createPool } from '../../src/db';
 import { useTestDatabase } from '../helpers/use-database';
 
 const database = useTestDatabase('consent-backfill');
 const config = loadConfig({});
 let pool: pg.Pool;
 beforeAll(() => {
-  pool = createPool(database.url);
+  pool = database.pool;
 });
-afterAll(() => pool?.end());
 
 /** A customer whose consents were recorded without events, as before the journey existed. */
 async function olderCustomer(id: string, consents: Parameters<typeof recordConsentChanges>[2]) {

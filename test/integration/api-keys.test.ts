@@ -6,7 +6,6 @@ import { createHash } from 'node:crypto';
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config';
-import { createPool } from '../../src/db';
 import { serveAppWithoutTemporal, type ServedApp } from '../helpers/app-without-temporal';
 import { useTestDatabase } from '../helpers/use-database';
 
@@ -41,13 +40,12 @@ let base: string;
 const count = async (sql: string) => (await pool.query<{ n: number }>(sql)).rows[0].n;
 
 beforeAll(async () => {
-  pool = createPool(database.url);
+  pool = database.pool;
   base = await serve({ BODY_LIMIT: '2kb' });
 });
 
 afterAll(async () => {
   for (const app of served) await app.close();
-  await pool?.end();
 });
 
 describe('API keys', () => {

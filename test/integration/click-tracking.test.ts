@@ -5,7 +5,6 @@
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config';
-import { createPool } from '../../src/db';
 import { clickToken, clickUrl } from '../../src/messaging/links';
 import { renderTemplate } from '../../src/messaging/templates';
 import { serveAppWithoutTemporal, type ServedApp } from '../helpers/app-without-temporal';
@@ -19,14 +18,13 @@ let served: ServedApp | undefined;
 let baseUrl: string;
 
 beforeAll(async () => {
-  pool = createPool(database.url);
+  pool = database.pool;
   const config = loadConfig({ DATABASE_URL: database.url, API_KEYS: 'click-test-key-0123456789', SHOP_URL: shopUrl });
   served = await serveAppWithoutTemporal({ db: database.db, pool, config, unsubscribeSecret: secret });
   baseUrl = served.baseUrl;
 });
 afterAll(async () => {
   await served?.close();
-  await pool?.end();
 });
 
 /** A sent cart reminder to `customerId` (or to an anonymous visitor), as the send activity records it. */

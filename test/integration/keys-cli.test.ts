@@ -5,7 +5,6 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createPool } from '../../src/db';
 import { KeyStore } from '../../src/keys/store';
 import { useTestDatabase } from '../helpers/use-database';
 
@@ -14,10 +13,9 @@ const database = useTestDatabase('keys-cli');
 let pool: pg.Pool;
 
 beforeAll(() => {
-  pool = createPool(database.url);
+  pool = database.pool;
 });
 afterAll(async () => {
-  await pool?.end();
 });
 
 async function keys(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {

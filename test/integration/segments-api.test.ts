@@ -4,7 +4,6 @@
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config';
-import { createPool } from '../../src/db';
 import { serveAppWithoutTemporal, type ServedApp } from '../helpers/app-without-temporal';
 import { useTestDatabase } from '../helpers/use-database';
 
@@ -15,7 +14,7 @@ let served: ServedApp | undefined;
 let baseUrl: string;
 
 beforeAll(async () => {
-  pool = createPool(database.url);
+  pool = database.pool;
   const config = loadConfig({ DATABASE_URL: database.url, API_KEYS: apiKey, MIN_AUDIENCE: '3' });
   served = await serveAppWithoutTemporal({ db: database.db, pool, config, unsubscribeSecret: 'segments-secret-0123456789abcdef' });
   baseUrl = served.baseUrl;
@@ -25,7 +24,6 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await served?.close();
-  await pool?.end();
 });
 
 async function call(method: string, path: string, body?: unknown) {

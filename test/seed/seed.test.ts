@@ -9,7 +9,6 @@ import type pg from 'pg';
 import { chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config';
-import { createPool } from '../../src/db';
 import { demoShopConfig, resetDatabase, seed, SeedRefused } from '../../src/seed/main';
 import { CART_COHORT, generateShop } from '../../src/seed/shop';
 import type { Summary } from '../../src/seed/summary';
@@ -31,7 +30,7 @@ let served: ServedApp | undefined;
 const get = async <T>(route: string) => (await (await fetch(`${served!.baseUrl}${route}`, { headers: { authorization: `Bearer ${apiKey}` } })).json()) as T;
 
 beforeAll(async () => {
-  pool = createPool(database.url);
+  pool = database.pool;
   const config = demoShopConfig({ DATABASE_URL: database.url, API_KEYS: apiKey });
   summary = await seed({ databaseUrl: database.url, config, reset: false, end, log: quiet });
   served = await serveAppWithoutTemporal({ db: database.db, pool, config, unsubscribeSecret: 'seed-secret-0123456789abcdef' });
@@ -39,7 +38,6 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await served?.close();
-  await pool?.end();
 });
 
 describe('demo shop', () => {

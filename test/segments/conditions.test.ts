@@ -2,8 +2,7 @@
 // database: each expected audience is written out. One fixed "now", so windows and recency
 // are exact.
 import type pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createPool } from '../../src/db';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { compileRule, Params, SegmentRuleError } from '../../src/segments/compile';
 import { ruleSchema } from '../../src/segments/rules';
 import { createSegment, deleteSegment, previewSegment, segmentMembers } from '../../src/segments/service';
@@ -17,7 +16,7 @@ const daysAgo = (days: number) => new Date(now.getTime() - days * DAY);
 let pool: pg.Pool;
 
 beforeAll(async () => {
-  pool = createPool(database.url);
+  pool = database.pool;
   const db = database.db;
   await db.customer.createMany({
     data: [
@@ -59,7 +58,6 @@ beforeAll(async () => {
   const rfm = (customerId: string, segment: string) => ({ customerId, r: 5, f: 5, m: 5, segment, recencyDays: 1, orders: 1, revenue: '1', currency: 'KRW', scoredAt: now });
   await db.customerRfm.createMany({ data: [rfm('c-ana', 'champions'), rfm('c-ben', 'at risk')] });
 });
-afterAll(() => pool?.end());
 
 /** The customers a rule selects, in id order (every page). */
 async function audience(rules: unknown): Promise<string[]> {
