@@ -1,4 +1,6 @@
 import type { ActivityDeps } from '.';
+import { sqlRows } from '../src/db';
+import { Prisma } from '../src/generated/prisma/client';
 
 export interface RecommendedProduct {
   productId: string;
@@ -7,29 +9,35 @@ export interface RecommendedProduct {
   boughtTogether: number;
 }
 
-export function createRecommendationActivities({ db }: ActivityDeps) {
+export function createRecommendationActivities({ db, pool }: ActivityDeps) {
   return {
     /**
      * Products other customers bought in the same order as one of this order's products,
      * most co-purchased first, excluding anything this customer has already bought. One
-     * aggregate query: nothing but the answer leaves the database.
+     * aggregate query: nothing but the answer leaves the database. The orders sharing a product
+     * come from the GIN index on "Order"."productIds" and are counted from those arrays, never
+     * joined to their items; a product's name is the greatest its order items recorded.
      */
     async recommendProducts({ customerId, orderId, limit }: { customerId: string; orderId: string; limit: number }): Promise<RecommendedProduct[]> {
-      return db.$queryRaw<RecommendedProduct[]>`
-        WITH purchased AS (
-          SELECT DISTINCT "productId" FROM "OrderItem" WHERE "orderId" = ${orderId}
-        ), owned AS (
-          SELECT DISTINCT i."productId" FROM "OrderItem" i JOIN "Order" o ON o.id = i."orderId" WHERE o."customerId" = ${customerId}
-        ), co_orders AS (
-          SELECT DISTINCT i."orderId" FROM "OrderItem" i JOIN "Order" o ON o.id = i."orderId"
-          WHERE i."productId" IN (SELECT "productId" FROM purchased) AND o."customerId" <> ${customerId}
-        )
-        SELECT i."productId", max(i.name) AS name, count(DISTINCT i."orderId")::int AS "boughtTogether"
-        FROM "OrderItem" i JOIN co_orders c ON c."orderId" = i."orderId"
-        WHERE i."productId" NOT IN (SELECT "productId" FROM owned)
-        GROUP BY i."productId"
-        ORDER BY "boughtTogether" DESC, i."productId" ASC
-        LIMIT ${limit}`;
+      return sqlRows<RecommendedProduct>(
+        pool,
+        Prisma.sql`
+          WITH owned AS (
+            SELECT DISTINCT unnest("productIds") AS "productId" FROM "Order" WHERE "customerId" = ${customerId}
+          ), together AS (
+            SELECT p AS "productId", count(*)::int AS "boughtTogether"
+            FROM "Order" o CROSS JOIN LATERAL unnest(o."productIds") AS p
+            WHERE o."productIds" && (SELECT "productIds" FROM "Order" WHERE id = ${orderId})
+              AND o."customerId" <> ${customerId}
+              AND p NOT IN (SELECT "productId" FROM owned)
+            GROUP BY p
+            ORDER BY "boughtTogether" DESC, p ASC
+            LIMIT ${limit}
+          )
+          SELECT t."productId", (SELECT max(i.name) FROM "OrderItem" i WHERE i."productId" = t."productId") AS name, t."boughtTogether"
+          FROM together t
+          ORDER BY t."boughtTogether" DESC, t."productId" ASC`,
+      );
     },
 
     /** The customer's first order in [after, before) containing one of the products, if any. */

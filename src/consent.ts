@@ -98,10 +98,15 @@ export async function changeConsents(
  * — every entry is a change, each with its `consent_changed` event and journey deliveries — in
  * two statements for the lot instead of a handful per customer.
  */
-export async function recordFirstConsents(tx: Prisma.TransactionClient, config: Config, customers: { customerId: string; changes: ConsentChangeInput[]; at: Date }[], source: ConsentSource): Promise<number> {
+export async function recordFirstConsents(tx: SqlClient, config: Config, customers: { customerId: string; changes: ConsentChangeInput[]; at: Date }[], source: ConsentSource): Promise<number> {
   const rows = customers.flatMap(({ customerId, changes, at }) => changes.map((change) => ({ customerId, channel: change.channel, purpose: change.purpose, granted: change.granted, nightTime: change.nightTime ?? false, source, at })));
   if (rows.length === 0) return 0;
-  await tx.consentChange.createMany({ data: rows });
+  await tx.query(
+    `INSERT INTO "ConsentChange" ("customerId", channel, purpose, granted, "nightTime", source, at)
+     SELECT c, ch::"Channel", p::"MessagePurpose", g, n, $6::"ConsentSource", a
+     FROM unnest($1::text[], $2::text[], $3::text[], $4::boolean[], $5::boolean[], $7::timestamptz[]) AS x(c, ch, p, g, n, a)`,
+    [rows.map((r) => r.customerId), rows.map((r) => r.channel), rows.map((r) => r.purpose), rows.map((r) => r.granted), rows.map((r) => r.nightTime), source, rows.map((r) => r.at.toISOString())],
+  );
   const events = rows.map((row) => ({
     type: 'consent_changed',
     customerId: row.customerId,
@@ -109,7 +114,7 @@ export async function recordFirstConsents(tx: Prisma.TransactionClient, config: 
     properties: { channel: row.channel, purpose: row.purpose, granted: row.granted, nightTime: row.nightTime },
   }));
   const latest = new Date(Math.max(...rows.map((row) => row.at.getTime())));
-  await storeEvents(sqlOverPrisma(tx), config, events, latest, { activity: false });
+  await storeEvents(tx, config, events, latest, { activity: false });
   return rows.length;
 }
 

@@ -2,7 +2,8 @@
 // src/toolchain/test-server.ts resolves), started at a chosen time instead of now: the demo
 // shop's year is simulated on a server whose clock begins where that year begins, so journey
 // timers, message times and orders all fall on the shop's real calendar. The jar's own main
-// has no such flag; TestServicesStarter takes the initial time. Run by `java` from source.
+// has no such flag; TestServicesStarter takes the initial time. Its clock then moves only when
+// it skips (freezeWallClock). Run by `java` from source.
 import io.grpc.Grpc;
 import io.grpc.InsecureServerCredentials;
 import io.grpc.Server;
@@ -10,6 +11,9 @@ import io.grpc.ServerBuilder;
 import io.temporal.internal.testservice.GRPCServerHelper;
 import io.temporal.internal.testservice.TestServicesStarter;
 import java.lang.reflect.Field;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.ZoneOffset;
 import java.util.Arrays;
 import java.util.Iterator;
 import java.util.LinkedHashSet;
@@ -27,6 +31,7 @@ public final class TestServerFrom {
     String start = System.getenv("TEMPORAL_TEST_SERVER_START_MS");
     TestServicesStarter services = new TestServicesStarter(!timeSkipping, start == null ? 0 : Long.parseLong(start));
     speedUpTimeLocks(services);
+    freezeWallClock(services);
     ServerBuilder<?> builder = Grpc.newServerBuilderForPort(port, InsecureServerCredentials.create());
     GRPCServerHelper.registerServicesAndHealthChecks(services.getServices(), builder);
     Server server = builder.build().start();
@@ -59,6 +64,33 @@ public final class TestServerFrom {
       @SuppressWarnings("unchecked")
       LinkedList<Object> current = (LinkedList<Object>) events.get(timer);
       events.set(timer, new LockEvents(current));
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /**
+   * The server's clock moves only when it skips. Upstream, while time skipping is locked (the
+   * client holds it locked except in sleep(); every workflow task and activity holds it too),
+   * the clock runs on with the wall clock, so every journey the demo shop starts in a step got
+   * its own start time and its own timer deadlines, milliseconds apart: 3,514 distinct send
+   * times for 7,900 messages, each a round of its own for the server to skip to. With the wall
+   * clock frozen (SelfAdvancingTimerImpl reads it only to advance a locked clock), a step's
+   * journeys share its instant on the shop's 3-hour grid and their timers fire together (387
+   * distinct send times). Timers already due still fire while locked; a timer in the future
+   * (an activity's retry) waits for the next sleep() of the client.
+   */
+  static void freezeWallClock(TestServicesStarter services) throws ReflectiveOperationException {
+    Object timer = field(services, "selfAdvancingTimer");
+    Lock lock = (Lock) field(timer, "lock");
+    lock.lock();
+    try {
+      // Stopped where the locked clock last caught up with it: from here it adds nothing.
+      long lastAdvanced = (long) field(timer, "systemTimeMsLastAdvancedWhileLocked");
+      long at = lastAdvanced >= 0 ? lastAdvanced : ((Clock) field(timer, "systemClock")).millis();
+      Field clock = timer.getClass().getDeclaredField("systemClock");
+      clock.setAccessible(true);
+      clock.set(timer, Clock.fixed(Instant.ofEpochMilli(at), ZoneOffset.UTC));
     } finally {
       lock.unlock();
     }

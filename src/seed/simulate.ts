@@ -124,11 +124,18 @@ async function storeEvents({ pool, config }: PlayDeps, events: ShopEvent[], at: 
 async function importHistory(deps: PlayDeps, shop: Shop): Promise<number> {
   const { db, config, log } = deps;
   const started = Date.now();
-  for (let i = 0; i < shop.customers.length; i += 500) {
-    const page = shop.customers.slice(i, i + 500).map((c) => ({ id: c.id, profile: customerProfileSchema.parse(c.profile), at: c.joinedAt }));
-    await importCustomers(db, config, page);
-    if ((i + 500) % 2_500 === 0) log(`  ${(i + 500).toLocaleString('en')} customers with their consents`);
-  }
+  // Pages of 500 in four lanes at once (pages share no customer).
+  const pages = Array.from({ length: Math.ceil(shop.customers.length / 500) }, (_, i) => shop.customers.slice(i * 500, (i + 1) * 500));
+  let imported = 0;
+  await Promise.all(
+    Array.from({ length: 4 }, async (_, lane) => {
+      for (let i = lane; i < pages.length; i += 4) {
+        await importCustomers(deps.pool, config, pages[i].map((c) => ({ id: c.id, profile: customerProfileSchema.parse(c.profile), at: c.joinedAt })));
+        imported += pages[i].length;
+        if (imported % 2_500 === 0) log(`  ${imported.toLocaleString('en')} customers with their consents`);
+      }
+    }),
+  );
   // In four lanes of customers at once (each customer's events stay in order in its lane).
   const history = [...shop.history].sort((a, b) => a.occurredAt.localeCompare(b.occurredAt));
   const lanes = Array.from({ length: 4 }, (_, lane) => history.filter((e) => laneOf(e.customerId ?? e.anonymousId ?? '') === lane));
@@ -225,14 +232,22 @@ async function drained({ pool }: Deps): Promise<void> {
   }
 }
 
-/** Waits for a workflow without letting the clock skip (a result() would). */
+/**
+ * Polls `done` until it holds, letting the clock move 50 ms between polls (not the days a
+ * result() could skip): the server's clock moves only when it skips, and an activity's retry
+ * (a timer) must still come due.
+ */
+async function until(env: TestWorkflowEnvironment, done: () => Promise<boolean>): Promise<void> {
+  while (!(await done())) await env.sleep(50);
+}
+
+/** Waits for a workflow to complete. */
 async function finished(env: TestWorkflowEnvironment, workflowId: string): Promise<void> {
-  for (;;) {
+  await until(env, async () => {
     const { status } = await env.client.workflow.getHandle(workflowId).describe();
-    if (status.name === 'COMPLETED') return;
-    if (status.name !== 'RUNNING') throw new Error(`${workflowId} ended ${status.name}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
+    if (status.name !== 'RUNNING' && status.name !== 'COMPLETED') throw new Error(`${workflowId} ended ${status.name}`);
+    return status.name === 'COMPLETED';
+  });
 }
 
 async function scoreRfm({ env, config, log }: Deps): Promise<void> {
@@ -277,11 +292,10 @@ async function startCampaign({ db, pool, env, config, log }: Deps): Promise<stri
   const { id } = await createCampaign({ db, pool, client: env.client, config }, input);
   // The audience is taken and sent in pages: wait until every page is out (held ones follow).
   const handle = env.client.workflow.getHandle(campaignWorkflowId(id));
-  for (;;) {
+  await until(env, async () => {
     const state = await handle.query(campaignStateQuery).catch(() => null);
-    if (state?.audience !== undefined && state.audience !== null && (state.processed ?? 0) >= state.audience) break;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
+    return state?.audience !== undefined && state.audience !== null && (state.processed ?? 0) >= state.audience;
+  });
   log(`  campaign ${id} (${campaignWorkflowId(id)}) sent`);
   return id;
 }

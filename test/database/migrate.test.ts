@@ -222,3 +222,38 @@ describe('the attribution migration (*_journeys_that_are_right)', () => {
     ).rejects.toThrow('duplicate key value violates unique constraint "Conversion_orderId_key"');
   });
 });
+
+describe('the order products migration (*_order_product_ids)', () => {
+  it("backfills each order's distinct products, and from then on its items keep them, whoever inserts them", async () => {
+    const target = localMigrations().find((m) => m.name.endsWith('_order_product_ids'))!.name;
+    const url = await emptyDatabase();
+    await migrateDatabase(url, { migrationsDir: migrationsUpTo(target, { including: false }) });
+    await query(url, `INSERT INTO "Customer" (id, "updatedAt") VALUES ('c-1', now())`);
+    await query(url, `INSERT INTO "Order" (id, "customerId", total, currency, "occurredAt") VALUES ('o-1', 'c-1', 3, 'KRW', now()), ('o-empty', 'c-1', 1, 'KRW', now())`);
+    await query(
+      url,
+      `INSERT INTO "OrderItem" (id, "orderId", "productId", currency) VALUES ('i-1', 'o-1', 'p-b', 'KRW'), ('i-2', 'o-1', 'p-a', 'KRW'), ('i-3', 'o-1', 'p-b', 'KRW')`,
+    );
+    expect(await migrateDatabase(url, { migrationsDir: migrationsUpTo(target, { including: true }) })).toMatchObject({ applied: [target] });
+    const products = () => query<{ id: string; productIds: string[] }>(url, `SELECT id, "productIds" FROM "Order" ORDER BY id`);
+    expect(await products()).toEqual([
+      { id: 'o-1', productIds: ['p-a', 'p-b'] },
+      { id: 'o-empty', productIds: [] },
+    ]);
+
+    // Items inserted later, one statement or several, by a writer that does not know the column.
+    await query(url, `INSERT INTO "Order" (id, "customerId", total, currency, "occurredAt") VALUES ('o-2', 'c-1', 2, 'KRW', now())`);
+    await query(url, `INSERT INTO "OrderItem" (id, "orderId", "productId", currency) VALUES ('i-4', 'o-2', 'p-c', 'KRW'), ('i-5', 'o-1', 'p-c', 'KRW')`);
+    await query(url, `INSERT INTO "OrderItem" (id, "orderId", "productId", currency) VALUES ('i-6', 'o-2', 'p-a', 'KRW')`);
+    expect(await products()).toEqual([
+      { id: 'o-1', productIds: ['p-a', 'p-b', 'p-c'] },
+      { id: 'o-2', productIds: ['p-a', 'p-c'] },
+      { id: 'o-empty', productIds: [] },
+    ]);
+    // A writer that set the array already (ingest does) has it left alone, in its own order.
+    await query(url, `INSERT INTO "Order" (id, "customerId", total, currency, "occurredAt", "productIds") VALUES ('o-3', 'c-1', 2, 'KRW', now(), ARRAY['p-z', 'p-y'])`);
+    const [{ xmin }] = await query<{ xmin: string }>(url, `SELECT xmin::text FROM "Order" WHERE id = 'o-3'`);
+    await query(url, `INSERT INTO "OrderItem" (id, "orderId", "productId", currency) VALUES ('i-7', 'o-3', 'p-y', 'KRW'), ('i-8', 'o-3', 'p-z', 'KRW')`);
+    expect(await query(url, `SELECT xmin::text, "productIds" FROM "Order" WHERE id = 'o-3'`)).toEqual([{ xmin, productIds: ['p-z', 'p-y'] }]);
+  });
+});

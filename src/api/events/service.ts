@@ -267,8 +267,12 @@ async function storePlainEvent({ pool, config }: IngestDeps, input: EventInput, 
 async function storeOrders(client: SqlClient, rows: Row[]): Promise<void> {
   const orders = rows.map((r) => ({ customerId: r.input.customerId!, occurredAt: r.occurredAt, ...(r.input.properties as unknown as OrderProperties) }));
   const created = await client.query<{ id: string }>(
-    `INSERT INTO "Order" (id, "customerId", total, currency, coupon, discount, "occurredAt")
-     SELECT * FROM unnest($1::text[], $2::text[], $3::numeric[], $4::text[], $5::text[], $6::numeric[], $7::timestamptz[])
+    // "productIds" with the order (one array per order, as JSON: SQL arrays must be rectangular),
+    // so the trigger that keeps it (migration order_product_ids) has nothing to rewrite.
+    `INSERT INTO "Order" (id, "customerId", total, currency, coupon, discount, "occurredAt", "productIds")
+     SELECT id, customer, total, currency, coupon, discount, at, ARRAY(SELECT jsonb_array_elements_text(products))
+     FROM unnest($1::text[], $2::text[], $3::numeric[], $4::text[], $5::text[], $6::numeric[], $7::timestamptz[], $8::jsonb[])
+       AS x(id, customer, total, currency, coupon, discount, at, products)
      ON CONFLICT (id) DO NOTHING RETURNING id`,
     [
       orders.map((o) => o.orderId),
@@ -278,6 +282,7 @@ async function storeOrders(client: SqlClient, rows: Row[]): Promise<void> {
       orders.map((o) => o.coupon ?? null),
       orders.map((o) => o.discount ?? null),
       orders.map((o) => o.occurredAt),
+      orders.map((o) => JSON.stringify([...new Set(o.items.map((item) => item.productId))])),
     ],
   );
   const createdIds = new Set(created.rows.map((r) => r.id));
