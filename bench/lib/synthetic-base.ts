@@ -46,9 +46,12 @@ export async function generateBase(
   log(`  events: ${size.events}`);
   // Orders spread over every customer (about orders / customers each), amounts vary by n.
   await client.query(
-    `INSERT INTO "Order" (id, "customerId", total, currency, "occurredAt", "createdAt")
+    // With its one product in "productIds" already, as ingest writes it: the trigger that keeps
+    // the array (migration order_product_ids) then has no order to rewrite.
+    `INSERT INTO "Order" (id, "customerId", total, currency, "occurredAt", "createdAt", "productIds")
      SELECT 'o-' || n, 'c-' || lpad((1 + (n * 104729) % $2::int)::text, 8, '0'),
-            (5000 + (n * 7717) % 295000)::numeric, 'KRW', $3::timestamptz - make_interval(mins => ((n * 53) % (730 * 1440))::int), $3::timestamptz
+            (5000 + (n * 7717) % 295000)::numeric, 'KRW', $3::timestamptz - make_interval(mins => ((n * 53) % (730 * 1440))::int), $3::timestamptz,
+            ARRAY['p-' || (n % 2000)]
      FROM generate_series(1::bigint, $1::bigint) AS n`,
     [size.orders, size.customers, at],
   );

@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ConfigError } from '../../src/config';
-import { maskDatabaseUrl, sharedBuffersMiB, startEmbeddedPostgres } from '../../src/database/embedded-postgres';
+import { maskDatabaseUrl, sharedBuffersMiB, socketDirectoryFor, startEmbeddedPostgres } from '../../src/database/embedded-postgres';
 import { queryRows as sql } from '../helpers/database';
 import { eventually } from '../helpers/eventually';
 import { freePort } from '../helpers/ports';
@@ -36,7 +36,8 @@ describe('the embedded PostgreSQL', () => {
     const first = await startEmbeddedPostgres({ dataDir, port, log: (line) => lines.push(line) });
     expect(lines).toEqual([`Initialising PostgreSQL in ${path.join(dataDir, 'postgres')} (first start)…`]);
     expect(first.clusterDir).toBe(path.join(dataDir, 'postgres'));
-    expect(maskDatabaseUrl(first.url)).toBe(`postgresql://crm:****@127.0.0.1:${port}/crm`);
+    expect(first.socketDirectory).toBe(first.clusterDir);
+    expect(maskDatabaseUrl(first.url)).toBe(`postgresql://crm:****@127.0.0.1:${port}/crm?host=${encodeURIComponent(first.clusterDir)}`);
     expect((await sql<{ version: string }>(first.url, 'SELECT version()'))[0].version).toMatch(/^PostgreSQL 17\./);
     await sql(first.url, 'CREATE TABLE kept (value text); INSERT INTO kept VALUES ($$still here$$)');
     await first.stop();
@@ -53,18 +54,34 @@ describe('the embedded PostgreSQL', () => {
     }
   });
 
-  it('listens on 127.0.0.1 only, asks for the password, and sizes shared_buffers to the machine', async () => {
+  it('listens on 127.0.0.1 and a Unix socket in its own directory, asks for the password on both, and sizes shared_buffers to the machine', async () => {
     const server = await startEmbeddedPostgres({ dataDir: tempDir(), port: await freePort(), log: () => undefined });
     try {
       const wrong = new URL(server.url);
       wrong.password = 'not-the-password';
       await expect(sql(wrong.toString(), 'SELECT 1')).rejects.toThrow(/password authentication failed/);
       expect(await sql(server.url, 'SHOW listen_addresses')).toEqual([{ listen_addresses: '127.0.0.1' }]);
+      // Its URL takes the Unix socket in the cluster's directory (no client address); TCP on
+      // 127.0.0.1 answers too, and asks for the password on either.
+      expect(await sql(server.url, 'SELECT inet_client_addr() AS addr, current_setting($$unix_socket_directories$$) AS dir')).toEqual([{ addr: null, dir: `"${server.clusterDir}"` }]);
+      const tcp = new URL(server.url);
+      tcp.search = '';
+      expect(await sql(tcp.toString(), 'SELECT inet_client_addr() AS addr')).toEqual([{ addr: '127.0.0.1' }]);
+      const wrongOnSocket = new URL(server.url);
+      wrongOnSocket.password = 'not-the-password';
+      await expect(sql(wrongOnSocket.toString(), 'SELECT 1')).rejects.toThrow(/password authentication failed/);
+      expect(fs.statSync(server.clusterDir).mode & 0o777).toBe(0o700);
       const mib = sharedBuffersMiB();
       expect(await sql(server.url, 'SHOW shared_buffers')).toEqual([{ shared_buffers: mib % 1024 === 0 ? `${mib / 1024}GB` : `${mib}MB` }]);
     } finally {
       await server.stop();
     }
+  });
+
+  it('puts no socket where its path would be too long for a socket address, or could not be quoted', () => {
+    expect(socketDirectoryFor('/home/me/.data/postgres', 5433)).toBe('/home/me/.data/postgres');
+    expect(socketDirectoryFor(`/${'d'.repeat(95)}`, 5433)).toBeNull();
+    expect(socketDirectoryFor('/home/me/a,b/postgres', 5433)).toBeNull();
   });
 
   it('takes an eighth of memory for shared_buffers, at least 128 MB and at most 1 GB', () => {
