@@ -107,12 +107,14 @@ async function main() {
 
   // The database first: it is quick, and a port or data-directory problem stops start-up early.
   let databaseUrl = config.database.url;
+  let databaseShown = databaseUrl;
   let databaseNote = '';
   if (!databaseUrl) {
     console.log(`Starting the embedded PostgreSQL (data in ${config.dataDir}/postgres, port ${config.database.embeddedPort})…`);
     const postgres = await startEmbeddedPostgres({ dataDir: config.dataDir, port: config.database.embeddedPort });
     cleanup.push(() => postgres.stop());
     databaseUrl = postgres.url;
+    databaseShown = postgres.address;
     databaseNote = ` (embedded, data in ${postgres.clusterDir})`;
   }
   console.log('Applying database migrations…');
@@ -208,7 +210,7 @@ async function main() {
     console.log(`  API:            ${apiUrl}   (health: ${apiUrl}/healthz)`);
     if (devServer) console.log(`  Temporal Web UI: ${devServer.uiUrl}/namespaces/${config.temporal.namespace}/workflows`);
     console.log(`  Temporal:       ${address} (namespace ${config.temporal.namespace}, task queue ${config.temporal.taskQueue})`);
-    console.log(`  Database:       ${maskDatabaseUrl(databaseUrl)}${databaseNote}`);
+    console.log(`  Database:       ${maskDatabaseUrl(databaseShown!)}${databaseNote}`);
     if (demoIngestKey) console.log(`  Demo shop:      ${apiUrl}/demo/shop   (the website snippet ${apiUrl}/sdk.js with an ingest key)`);
     if (devKey) console.log(`  API key (development, kept in ${config.dataDir}/dev-api-key):\n    ${devKey}`);
     console.log('');
@@ -218,8 +220,8 @@ async function main() {
       const server = await serveMetrics(config.host, config.metricsPort, temporalMetricsUrl);
       cleanup.push(() => closeServer(server));
     }
-    if (roles.includes('worker')) console.log(`Worker running on task queue ${config.temporal.taskQueue} at ${address}, database ${maskDatabaseUrl(databaseUrl)}. Ctrl-C stops it.`);
-    else console.log(`Dispatcher running: delivering events from ${maskDatabaseUrl(databaseUrl)} to ${address}. Ctrl-C stops it after in-flight deliveries.`);
+    if (roles.includes('worker')) console.log(`Worker running on task queue ${config.temporal.taskQueue} at ${address}, database ${maskDatabaseUrl(databaseShown!)}. Ctrl-C stops it.`);
+    else console.log(`Dispatcher running: delivering events from ${maskDatabaseUrl(databaseShown!)} to ${address}. Ctrl-C stops it after in-flight deliveries.`);
     if (config.metricsPort) console.log(`Metrics: http://${config.host}:${config.metricsPort}/metrics`);
   }
 }

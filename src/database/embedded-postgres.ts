@@ -33,6 +33,8 @@ export interface EmbeddedPostgres {
    * also listens on a Unix socket there (`socketDirectory`): this process's connections use it.
    */
   url: string;
+  /** postgresql://crm:<password>@127.0.0.1:<port>/crm: the address to show, and for other tools (psql). */
+  address: string;
   /** The directory of the server's Unix socket (the cluster's own), or null: TCP only. */
   socketDirectory: string | null;
   /** Where the cluster really is (DATA_DIR/postgres, or where that link points). */
@@ -323,6 +325,7 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
 
   return {
     url: socketDirectory ? `${postgresUrl(password, options.port)}?host=${encodeURIComponent(socketDirectory)}` : postgresUrl(password, options.port),
+    address: postgresUrl(password, options.port),
     socketDirectory,
     clusterDir,
     pid: child.pid!,

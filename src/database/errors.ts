@@ -9,7 +9,9 @@ const UNAVAILABLE_CODES = new Set([
   'P2028', // could not start a transaction in time
 ]);
 const UNAVAILABLE_KINDS = new Set(['DatabaseNotReachable', 'DatabaseUnavailable', 'ConnectionClosed', 'SocketTimeout', 'TooManyConnections']);
-const UNAVAILABLE_TEXT = /Can't reach database server|Connection terminated|terminating connection|ECONNREFUSED|ECONNRESET|timeout exceeded when trying to connect|the database system is (shutting down|starting up)/i;
+// `connect ENOENT …/.s.PGSQL.<port>`: the embedded server's Unix socket is gone with the server.
+const UNAVAILABLE_TEXT =
+  /Can't reach database server|Connection terminated|terminating connection|ECONNREFUSED|ECONNRESET|connect ENOENT \S*\.s\.PGSQL\.\d+|timeout exceeded when trying to connect|the database system is (shutting down|starting up)/i;
 
 export function isDatabaseUnavailable(error: unknown): boolean {
   const e = error as { code?: string; message?: string; meta?: { driverAdapterError?: { cause?: { kind?: string } } } } | null;

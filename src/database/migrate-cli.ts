@@ -13,7 +13,7 @@ async function main(): Promise<void> {
       embedded = await startEmbeddedPostgres({ dataDir: config.dataDir, port: config.database.embeddedPort });
       url = embedded.url;
     }
-    console.log(`Migrating ${maskDatabaseUrl(url)}${embedded ? ` (embedded, data in ${embedded.clusterDir})` : ''}…`);
+    console.log(`Migrating ${maskDatabaseUrl(embedded?.address ?? url)}${embedded ? ` (embedded, data in ${embedded.clusterDir})` : ''}…`);
     const result = await migrateDatabase(url, { log: console.log });
     console.log(
       result.applied.length

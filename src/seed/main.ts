@@ -96,6 +96,7 @@ async function main() {
   if (unknown.length) throw new ConfigError([`${unknown[0]}: unknown option (npm run seed [-- --reset])`]);
   const config = demoShopConfig();
   let databaseUrl = config.database.url;
+  let databaseShown = databaseUrl;
   let stop: (() => Promise<void>) | undefined;
   if (!databaseUrl) {
     if (await isListening('127.0.0.1', config.database.embeddedPort)) {
@@ -105,10 +106,11 @@ async function main() {
     const postgres = await startEmbeddedPostgres({ dataDir: config.dataDir, port: config.database.embeddedPort });
     stop = () => postgres.stop();
     databaseUrl = postgres.url;
+    databaseShown = postgres.address;
   }
   try {
     await migrateDatabase(databaseUrl, { log: console.log });
-    console.log(`Seeding ${maskDatabaseUrl(databaseUrl)}…`);
+    console.log(`Seeding ${maskDatabaseUrl(databaseShown!)}…`);
     const summary = await seed({ databaseUrl, config, reset: args.includes('--reset') });
     console.log(summary.text);
   } finally {
