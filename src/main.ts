@@ -9,7 +9,7 @@ import { createApp } from './api/app';
 import { providersFromConfig } from './channels';
 import { ConfigError, loadConfig, type Config } from './config';
 import { backfillConsentReconfirmations } from './consent-backfill';
-import { maskDatabaseUrl, startEmbeddedPostgres } from './database/embedded-postgres';
+import { maskDatabaseUrl, startEmbeddedPostgres, type EmbeddedPostgres } from './database/embedded-postgres';
 import { migrateDatabase } from './database/migrate';
 import { createDb, createPool } from './db';
 import { Dispatcher } from './dispatch/dispatcher';
@@ -107,16 +107,17 @@ async function main() {
 
   // The database first: it is quick, and a port or data-directory problem stops start-up early.
   let databaseUrl = config.database.url;
-  let databaseShown = databaseUrl;
-  let databaseNote = '';
+  let embedded: EmbeddedPostgres | undefined;
   if (!databaseUrl) {
     console.log(`Starting the embedded PostgreSQL (data in ${config.dataDir}/postgres, port ${config.database.embeddedPort})…`);
     const postgres = await startEmbeddedPostgres({ dataDir: config.dataDir, port: config.database.embeddedPort });
     cleanup.push(() => postgres.stop());
     databaseUrl = postgres.url;
-    databaseShown = postgres.address;
-    databaseNote = ` (embedded, data in ${postgres.clusterDir})`;
+    embedded = postgres;
   }
+  // The embedded server is shown by its TCP address (its URL names the socket this process uses).
+  const databaseShown = maskDatabaseUrl(embedded?.address ?? databaseUrl);
+  const databaseNote = embedded ? ` (embedded, data in ${embedded.clusterDir})` : '';
   console.log('Applying database migrations…');
   const migrations = await migrateDatabase(databaseUrl, { log: console.log });
   if (!migrations.applied.length) console.log(`  up to date (${migrations.alreadyApplied} applied)`);
@@ -210,7 +211,7 @@ async function main() {
     console.log(`  API:            ${apiUrl}   (health: ${apiUrl}/healthz)`);
     if (devServer) console.log(`  Temporal Web UI: ${devServer.uiUrl}/namespaces/${config.temporal.namespace}/workflows`);
     console.log(`  Temporal:       ${address} (namespace ${config.temporal.namespace}, task queue ${config.temporal.taskQueue})`);
-    console.log(`  Database:       ${maskDatabaseUrl(databaseShown!)}${databaseNote}`);
+    console.log(`  Database:       ${databaseShown}${databaseNote}`);
     if (demoIngestKey) console.log(`  Demo shop:      ${apiUrl}/demo/shop   (the website snippet ${apiUrl}/sdk.js with an ingest key)`);
     if (devKey) console.log(`  API key (development, kept in ${config.dataDir}/dev-api-key):\n    ${devKey}`);
     console.log('');
@@ -220,8 +221,8 @@ async function main() {
       const server = await serveMetrics(config.host, config.metricsPort, temporalMetricsUrl);
       cleanup.push(() => closeServer(server));
     }
-    if (roles.includes('worker')) console.log(`Worker running on task queue ${config.temporal.taskQueue} at ${address}, database ${maskDatabaseUrl(databaseShown!)}. Ctrl-C stops it.`);
-    else console.log(`Dispatcher running: delivering events from ${maskDatabaseUrl(databaseShown!)} to ${address}. Ctrl-C stops it after in-flight deliveries.`);
+    if (roles.includes('worker')) console.log(`Worker running on task queue ${config.temporal.taskQueue} at ${address}, database ${databaseShown}. Ctrl-C stops it.`);
+    else console.log(`Dispatcher running: delivering events from ${databaseShown} to ${address}. Ctrl-C stops it after in-flight deliveries.`);
     if (config.metricsPort) console.log(`Metrics: http://${config.host}:${config.metricsPort}/metrics`);
   }
 }

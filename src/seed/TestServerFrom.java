@@ -57,13 +57,11 @@ public final class TestServerFrom {
   static void speedUpTimeLocks(TestServicesStarter services) throws ReflectiveOperationException {
     Object timer = field(services, "selfAdvancingTimer");
     Lock lock = (Lock) field(timer, "lock");
-    Field events = timer.getClass().getDeclaredField("lockEvents");
-    events.setAccessible(true);
     lock.lock();
     try {
       @SuppressWarnings("unchecked")
-      LinkedList<Object> current = (LinkedList<Object>) events.get(timer);
-      events.set(timer, new LockEvents(current));
+      LinkedList<Object> current = (LinkedList<Object>) field(timer, "lockEvents");
+      setField(timer, "lockEvents", new LockEvents(current));
     } finally {
       lock.unlock();
     }
@@ -88,18 +86,25 @@ public final class TestServerFrom {
       // Stopped where the locked clock last caught up with it: from here it adds nothing.
       long lastAdvanced = (long) field(timer, "systemTimeMsLastAdvancedWhileLocked");
       long at = lastAdvanced >= 0 ? lastAdvanced : ((Clock) field(timer, "systemClock")).millis();
-      Field clock = timer.getClass().getDeclaredField("systemClock");
-      clock.setAccessible(true);
-      clock.set(timer, Clock.fixed(Instant.ofEpochMilli(at), ZoneOffset.UTC));
+      setField(timer, "systemClock", Clock.fixed(Instant.ofEpochMilli(at), ZoneOffset.UTC));
     } finally {
       lock.unlock();
     }
   }
 
   private static Object field(Object owner, String name) throws ReflectiveOperationException {
+    return accessible(owner, name).get(owner);
+  }
+
+  /** Writes a private field (a final one too: Field.set allows it on an instance field made accessible). */
+  private static void setField(Object owner, String name, Object value) throws ReflectiveOperationException {
+    accessible(owner, name).set(owner, value);
+  }
+
+  private static Field accessible(Object owner, String name) throws ReflectiveOperationException {
     Field f = owner.getClass().getDeclaredField(name);
     f.setAccessible(true);
-    return f.get(owner);
+    return f;
   }
 
   /** The operations SelfAdvancingTimerImpl uses (add, remove, iterate), on an insertion-ordered set. */

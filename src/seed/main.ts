@@ -7,7 +7,7 @@
 // it). The product must not be running on it: its dispatcher would hand the shop's live events
 // to its own journeys, on today's clock.
 import { ConfigError, loadConfig, type Config } from '../config';
-import { maskDatabaseUrl, startEmbeddedPostgres } from '../database/embedded-postgres';
+import { maskDatabaseUrl, startEmbeddedPostgres, type EmbeddedPostgres } from '../database/embedded-postgres';
 import { migrateDatabase } from '../database/migrate';
 import { createDb, createPool, withSessionSettings } from '../db';
 import { log as productLog } from '../log';
@@ -96,25 +96,23 @@ async function main() {
   if (unknown.length) throw new ConfigError([`${unknown[0]}: unknown option (npm run seed [-- --reset])`]);
   const config = demoShopConfig();
   let databaseUrl = config.database.url;
-  let databaseShown = databaseUrl;
-  let stop: (() => Promise<void>) | undefined;
+  let embedded: EmbeddedPostgres | undefined;
   if (!databaseUrl) {
     if (await isListening('127.0.0.1', config.database.embeddedPort)) {
       throw new SeedRefused(`Port ${config.database.embeddedPort} is in use: is \`npm start\` running? Stop it (Ctrl-C), run \`npm run seed\`, then \`npm start\` again. (The product's dispatcher would otherwise take the shop's events to today's journeys.)`);
     }
     console.log(`Starting the embedded PostgreSQL (data in ${config.dataDir}/postgres)…`);
     const postgres = await startEmbeddedPostgres({ dataDir: config.dataDir, port: config.database.embeddedPort });
-    stop = () => postgres.stop();
+    embedded = postgres;
     databaseUrl = postgres.url;
-    databaseShown = postgres.address;
   }
   try {
     await migrateDatabase(databaseUrl, { log: console.log });
-    console.log(`Seeding ${maskDatabaseUrl(databaseShown!)}…`);
+    console.log(`Seeding ${maskDatabaseUrl(embedded?.address ?? databaseUrl)}…`);
     const summary = await seed({ databaseUrl, config, reset: args.includes('--reset') });
     console.log(summary.text);
   } finally {
-    await stop?.();
+    await embedded?.stop();
   }
 }
 
